@@ -1,0 +1,44 @@
+# e-urbanisme: the two commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+ENV := . scripts/env.sh &&
+PY := .venv/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock
+
+run:  ## set everything up and serve the demo on http://127.0.0.1:$(PORT)
+	scripts/run.sh
+
+stop:  ## stop what `make run` started, the private database included
+	-@[ -f var/run.pid ] && kill $$(cat var/run.pid) 2>/dev/null; rm -f var/run.pid
+	scripts/pg.sh stop
+
+setup:  ## install and prepare everything (idempotent)
+	scripts/setup.sh
+
+test:  ## set everything up, then run every test
+	scripts/setup.sh
+	$(ENV) .venv/bin/pytest
+
+test-fast:  ## the tests without the browser
+	$(ENV) .venv/bin/pytest -m "not browser"
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+db-start:
+	scripts/pg.sh start
+
+db-stop:
+	scripts/pg.sh stop
+
+psql:
+	$(ENV) psql
+
+demo:  ## reload the demo data (DESTROYS the current data of the private database)
+	$(ENV) $(PY) backend/manage.py load_demo --replace
+
+lock:  ## re-pin requirements.lock from requirements.in
+	python3 -m venv var/lockenv && var/lockenv/bin/pip install -q -r requirements.in \
+	  && var/lockenv/bin/pip freeze --exclude-editable > requirements.lock && rm -rf var/lockenv

@@ -1,0 +1,13 @@
+"""The error a service raises when it refuses a request; the API maps it to a 4xx."""
+
+from __future__ import annotations
+
+
+class Refused(Exception):
+    """A request the rules refuse, with a message a person can act on."""
+
+    def __init__(self, message: str, *, code: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status

@@ -1,0 +1,153 @@
+"""Settings for e-urbanisme: everything comes from the environment (see README)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from .env import envbool, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent
+
+DEBUG = envbool("EU_DEBUG", False)
+# Demo mode shows the demo accounts on the login page and in the README; never in production.
+DEMO = envbool("EU_DEMO", False)
+SECRET_KEY = envstr("EU_SECRET_KEY")
+ALLOWED_HOSTS = envlist("EU_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = envlist("EU_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "accounts",
+    "territory",
+    "planning",
+    "inquiry",
+    "publish",
+    "web",
+    "common",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "eurbanisme.urls"
+ASGI_APPLICATION = "eurbanisme.asgi.application"
+WSGI_APPLICATION = "eurbanisme.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# DATABASE_URL (postgis://user:pass@host:port/name) wins; otherwise libpq's PG* variables,
+# which `make` points at the private cluster.
+if "DATABASE_URL" in os.environ:
+    DATABASES = {"default": dj_database_url.config(engine="django.contrib.gis.db.backends.postgis")}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.contrib.gis.db.backends.postgis",
+            "NAME": envstr("PGDATABASE", "eurbanisme"),
+            "USER": envstr("PGUSER", "eurbanisme"),
+            "PASSWORD": envstr("PGPASSWORD", ""),
+            "HOST": envstr("PGHOST", ""),
+            "PORT": envstr("PGPORT", ""),
+        }
+    }
+DATABASES["default"]["CONN_MAX_AGE"] = envint("EU_DB_CONN_MAX_AGE", 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The read-only role of the tile service and the OGC API: it can read the publish schema only.
+READER_ROLE = envstr("EU_READER_ROLE", "eurbanisme_reader")
+# Set in production, where the reader logs in over TCP; the private cluster trusts its socket.
+READER_PASSWORD = envstr("EU_READER_PASSWORD", "")
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("ar", "العربية"), ("en", "English")]
+TIME_ZONE = "Africa/Casablanca"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(envstr("EU_STATIC_ROOT", str(REPO_DIR / "var" / "static")))
+# The built web map (Vite output) is served under /static/app/.
+FRONTEND_DIST = Path(envstr("EU_FRONTEND_DIST", str(REPO_DIR / "frontend" / "dist")))
+STATICFILES_DIRS = [("app", FRONTEND_DIST)] if FRONTEND_DIST.is_dir() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(envstr("EU_MEDIA_ROOT", str(REPO_DIR / "var" / "media")))
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "e-urbanisme API",
+    "DESCRIPTION": "Plans d'aménagement, zonage et enquêtes publiques.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Debian 12 ships GDAL 3.6, older than Django 5.2 recommends; it works for everything used here.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = envbool("EU_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = envint("EU_HSTS_SECONDS", 0)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("EU_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vite';
+
+// Django serves dist/index.html at "/" and dist/ at /static/app/ (backend/web, settings).
+// For `npm run dev`, API and tile calls go to the backend (EU_BACKEND, default port 8000).
+const backend = process.env.EU_BACKEND || 'http://127.0.0.1:8000';
+
+export default defineConfig({
+  base: '/static/app/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // maplibre-gl is one big module; splitting it further gains nothing here.
+    chunkSizeWarningLimit: 1600,
+  },
+  server: {
+    host: '127.0.0.1',
+    proxy: {
+      '/api': backend,
+      '/tiles': backend,
+    },
+  },
+});
