@@ -1,7 +1,7 @@
 # Sourced by the Makefile's recipes: the environment of the embedded default (private cluster).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 eval "$("$ROOT/scripts/pg.sh" env | sed 's/^/export /')"
-mkdir -p "$ROOT/var"
+mkdir -p "$ROOT/var/static" "$ROOT/var/media"
 # No default secret in code: the embedded default makes one per checkout.
 if [ -z "${EU_SECRET_KEY:-}" ]; then
   [ -s "$ROOT/var/secret_key" ] || (umask 077; head -c 48 /dev/urandom | base64 >"$ROOT/var/secret_key")

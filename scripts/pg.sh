@@ -17,7 +17,8 @@ hash=$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)
 # be able to enter every parent directory of the data directory.
 if [ "$(id -u)" = 0 ]; then
   OWNER=postgres
-  as_owner() { runuser -u postgres -- "$@"; }
+  # From /, since postgres may not be able to enter the current directory.
+  as_owner() { (cd / && runuser -u postgres -- "$@"); }
 else
   OWNER=$(id -un)
   as_owner() { "$@"; }

@@ -58,8 +58,7 @@ def live_url(django_db_setup, test_db_name, django_db_blocker) -> str:
 
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning",
-                       lifespan="on")
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     with django_db_blocker.unblock():
@@ -91,8 +90,9 @@ def agency_planner(db):
     from accounts.models import Role, User
     from territory.models import Agency
 
-    return User.objects.create_user("alice_planner", password=PASSWORD, role=Role.PLANNER,
-                                     agency=Agency.objects.get(code="AUC"))
+    return User.objects.create_user(
+        "alice_planner", password=PASSWORD, role=Role.PLANNER, agency=Agency.objects.get(code="AUC")
+    )
 
 
 @pytest.fixture
@@ -100,5 +100,6 @@ def other_agency_planner(db):
     from accounts.models import Role, User
     from territory.models import Agency
 
-    return User.objects.create_user("bob_planner", password=PASSWORD, role=Role.PLANNER,
-                                    agency=Agency.objects.get(code="AUEJ"))
+    return User.objects.create_user(
+        "bob_planner", password=PASSWORD, role=Role.PLANNER, agency=Agency.objects.get(code="AUEJ")
+    )

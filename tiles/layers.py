@@ -34,8 +34,13 @@ LAYERS: dict[str, Layer] = {
             "Zones des plans d'aménagement publiés (approuvés, et projets dès l'ouverture "
             "de leur enquête publique).",
             {
-                "id": "Number", "code": "String", "label_fr": "String", "label_ar": "String",
-                "family": "String", "status": "String", "version_id": "Number",
+                "id": "Number",
+                "code": "String",
+                "label_fr": "String",
+                "label_ar": "String",
+                "family": "String",
+                "status": "String",
+                "version_id": "Number",
                 "document_code": "String",
             },
         ),
@@ -45,8 +50,13 @@ LAYERS: dict[str, Layer] = {
             "Prescriptions: réservations pour équipements et voirie, servitudes, "
             "zones non aedificandi.",
             {
-                "id": "Number", "kind": "String", "label_fr": "String", "label_ar": "String",
-                "status": "String", "version_id": "Number", "expires_on": "String",
+                "id": "Number",
+                "kind": "String",
+                "label_fr": "String",
+                "label_ar": "String",
+                "status": "String",
+                "version_id": "Number",
+                "expires_on": "String",
             },
         ),
         Layer(
@@ -54,7 +64,10 @@ LAYERS: dict[str, Layer] = {
             "publish.territories",
             "Communes et quartiers, avec leur population.",
             {
-                "level": "String", "code": "String", "name_fr": "String", "name_ar": "String",
+                "level": "String",
+                "code": "String",
+                "name_fr": "String",
+                "name_ar": "String",
                 "population": "Number",
             },
         ),

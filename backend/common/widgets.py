@@ -11,5 +11,6 @@ class LocalMapWidget(OpenLayersWidget):
     template_name = "common/local_map_widget.html"
 
     class Media:
+        extend = False  # drop the parent's CDN links
         css = {"all": ("app/vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("app/vendor/ol/ol.js", "gis/js/OLMapWidget.js")

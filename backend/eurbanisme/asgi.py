@@ -24,5 +24,7 @@ async def application(scope, receive, send):
         return await tiles_app(scope, receive, send)
     if scope.get("path", "").startswith("/tiles/"):
         # Starlette strips root_path from path when routing and adds it back to URLs it builds.
-        return await tiles_app(dict(scope, root_path=scope.get("root_path", "") + "/tiles"), receive, send)
+        return await tiles_app(
+            dict(scope, root_path=scope.get("root_path", "") + "/tiles"), receive, send
+        )
     return await django_app(scope, receive, send)

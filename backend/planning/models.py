@@ -58,7 +58,9 @@ class PlanningDocument(models.Model):
     doc_type = models.CharField(max_length=8, choices=DocumentType.choices)
     name_fr = models.CharField(max_length=300)
     name_ar = models.CharField(max_length=300)
-    agency = models.ForeignKey("territory.Agency", on_delete=models.PROTECT, related_name="documents")
+    agency = models.ForeignKey(
+        "territory.Agency", on_delete=models.PROTECT, related_name="documents"
+    )
     communes = models.ManyToManyField("territory.Commune", related_name="documents")
     status = models.CharField(
         max_length=2, choices=DocumentStatus.choices, default=DocumentStatus.IN_PROGRESS
@@ -96,10 +98,14 @@ VERSION_TRANSITIONS: dict[str, set[str]] = {
 class PlanVersion(models.Model):
     """One version of a document's plan; frozen (read-only) once submitted to inquiry."""
 
-    document = models.ForeignKey(PlanningDocument, on_delete=models.PROTECT, related_name="versions")
+    document = models.ForeignKey(
+        PlanningDocument, on_delete=models.PROTECT, related_name="versions"
+    )
     number = models.PositiveIntegerField()
     label = models.CharField(max_length=200)
-    stage = models.CharField(max_length=16, choices=VersionStage.choices, default=VersionStage.STUDY)
+    stage = models.CharField(
+        max_length=16, choices=VersionStage.choices, default=VersionStage.STUDY
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -161,7 +167,9 @@ class Zone(models.Model):
     floor_area_ratio_max = models.FloatField(null=True, blank=True, validators=_ratio())
     min_lot_area_m2 = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
     setback_road_m = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
-    setback_neighbour_m = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    setback_neighbour_m = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     allowed_uses = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     prohibited_uses = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     geom = models.MultiPolygonField(srid=4326)
@@ -231,7 +239,7 @@ class RegulationArticle(models.Model):
         return f"{self.number} {self.title_fr}"
 
 
-def document_upload_to(instance: "AttachedFile", filename: str) -> str:
+def document_upload_to(instance: AttachedFile, filename: str) -> str:
     return f"documents/{instance.document.code}/{filename}"
 
 

@@ -10,8 +10,14 @@ class PlanVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PublishedPlanVersion
         fields = [
-            "id", "document_code", "document_name_fr", "document_name_ar", "doc_type",
-            "label", "stage", "status",
+            "id",
+            "document_code",
+            "document_name_fr",
+            "document_name_ar",
+            "doc_type",
+            "label",
+            "stage",
+            "status",
         ]
 
 
@@ -30,10 +36,24 @@ class ZoneSerializer(GeoFeatureModelSerializer):
         model = PublishedZone
         geo_field = "geom"
         fields = [
-            "id", "code", "label_fr", "label_ar", "family", "status", "version", "document",
-            "max_height_m", "max_levels", "ground_coverage_max", "floor_area_ratio_max",
-            "min_lot_area_m2", "setback_road_m", "setback_neighbour_m", "allowed_uses",
-            "prohibited_uses", "articles",
+            "id",
+            "code",
+            "label_fr",
+            "label_ar",
+            "family",
+            "status",
+            "version",
+            "document",
+            "max_height_m",
+            "max_levels",
+            "ground_coverage_max",
+            "floor_area_ratio_max",
+            "min_lot_area_m2",
+            "setback_road_m",
+            "setback_neighbour_m",
+            "allowed_uses",
+            "prohibited_uses",
+            "articles",
         ]
 
     def get_version(self, zone: PublishedZone) -> dict:
@@ -42,7 +62,11 @@ class ZoneSerializer(GeoFeatureModelSerializer):
 
     def get_document(self, zone: PublishedZone) -> dict:
         v = zone.version
-        return {"code": v.document_code, "name_fr": v.document_name_fr, "name_ar": v.document_name_ar}
+        return {
+            "code": v.document_code,
+            "name_fr": v.document_name_fr,
+            "name_ar": v.document_name_ar,
+        }
 
     def get_articles(self, zone: PublishedZone) -> list[dict]:
         articles = PublishedArticle.objects.filter(version_id=zone.version_id, zone_code=zone.code)

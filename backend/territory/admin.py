@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from common.admin import MapAdmin
 
-from .models import Agency, BaseFeature, BuildingPermit, Commune, District, Equipment, Province, Region
+from .models import (
+    Agency,
+    BaseFeature,
+    BuildingPermit,
+    Commune,
+    District,
+    Equipment,
+    Province,
+    Region,
+)
 
 
 @admin.register(Region, Province)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from accounts.models import Role, User
 from common.db import db_now
-from fixtures.generator import SRID, Dataset, generate
+from fixtures.generator import APPROVED_BO_DATE, SRID, Dataset, generate
 from fixtures.rasters import write_rasters
 from inquiry.models import Inquiry, InquiryEvent, InquiryStatus
 from planning import services
@@ -40,11 +40,25 @@ DEMO_PASSWORD = "demo-e-urbanisme"
 
 # Tables emptied by --replace, children first.
 DEMO_TABLES = [
-    "inquiry_inquiryevent", "inquiry_inquiry", "planning_planningevent", "planning_attachedfile",
-    "planning_regulationarticle", "planning_prescription", "planning_zone", "planning_planversion",
-    "planning_planningdocument_communes", "planning_planningdocument", "territory_buildingpermit",
-    "territory_equipment", "territory_basefeature", "territory_district", "territory_commune",
-    "territory_agency_provinces", "territory_agency", "territory_province", "territory_region",
+    "inquiry_inquiryevent",
+    "inquiry_inquiry",
+    "planning_planningevent",
+    "planning_attachedfile",
+    "planning_regulationarticle",
+    "planning_prescription",
+    "planning_zone",
+    "planning_planversion",
+    "planning_planningdocument_communes",
+    "planning_planningdocument",
+    "territory_buildingpermit",
+    "territory_equipment",
+    "territory_basefeature",
+    "territory_district",
+    "territory_commune",
+    "territory_agency_provinces",
+    "territory_agency",
+    "territory_province",
+    "territory_region",
 ]
 
 
@@ -76,20 +90,36 @@ def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
 
 
 ZONE_COLUMNS = [
-    "key", "code", "label_fr", "label_ar", "family", "max_height_m", "max_levels",
-    "ground_coverage_max", "floor_area_ratio_max", "min_lot_area_m2", "setback_road_m",
-    "setback_neighbour_m", "allowed_uses", "prohibited_uses",
+    "key",
+    "code",
+    "label_fr",
+    "label_ar",
+    "family",
+    "max_height_m",
+    "max_levels",
+    "ground_coverage_max",
+    "floor_area_ratio_max",
+    "min_lot_area_m2",
+    "setback_road_m",
+    "setback_neighbour_m",
+    "allowed_uses",
+    "prohibited_uses",
 ]
 PRESCRIPTION_COLUMNS = [
-    "key", "kind", "label_fr", "label_ar", "equipment_type", "width_m", "expires_on",
+    "key",
+    "kind",
+    "label_fr",
+    "label_ar",
+    "equipment_type",
+    "width_m",
+    "expires_on",
 ]
 
 
 def _load_zones(version: PlanVersion, zones: list[dict]) -> None:
     geoms = _ewkb(_multi(z["geom"]) for z in zones)
     rows = (
-        (version.pk, *(z[c] for c in ZONE_COLUMNS), g)
-        for z, g in zip(zones, geoms, strict=True)
+        (version.pk, *(z[c] for c in ZONE_COLUMNS), g) for z, g in zip(zones, geoms, strict=True)
     )
     _copy("planning_zone", ["version_id", *ZONE_COLUMNS, "geom"], rows)
 
@@ -97,26 +127,52 @@ def _load_zones(version: PlanVersion, zones: list[dict]) -> None:
 def _load_prescriptions(version: PlanVersion, prescriptions: list[dict]) -> None:
     geoms = _ewkb(p["geom"] for p in prescriptions)
     rows = (
-        (version.pk, *(p[c] if p[c] is not None or c not in ("equipment_type",) else ""
-                       for c in PRESCRIPTION_COLUMNS), g)
+        (
+            version.pk,
+            *({**p, "equipment_type": p["equipment_type"] or ""}[c] for c in PRESCRIPTION_COLUMNS),
+            g,
+        )
         for p, g in zip(prescriptions, geoms, strict=True)
     )
     _copy("planning_prescription", ["version_id", *PRESCRIPTION_COLUMNS, "geom"], rows)
 
 
-def _load_articles(version: PlanVersion, articles: list[dict]) -> None:
+def _load_articles(version: PlanVersion, articles: list[dict], zones: list[dict]) -> None:
+    # Each version's règlement has the chapters of the zone codes it uses, and no other.
+    codes = {z["code"] for z in zones}
+    articles = [a for a in articles if not a["zone_code"] or a["zone_code"] in codes]
     rows = (
-        (version.pk, a["zone_code"], a["number"], i, a["title_fr"], a.get("title_ar", ""),
-         a["body_fr"], a.get("body_ar", ""))
+        (
+            version.pk,
+            a["zone_code"],
+            a["number"],
+            i,
+            a["title_fr"],
+            a.get("title_ar", ""),
+            a["body_fr"],
+            a.get("body_ar", ""),
+        )
         for i, a in enumerate(articles)
     )
-    _copy("planning_regulationarticle",
-          ["version_id", "zone_code", "number", "position", "title_fr", "title_ar", "body_fr",
-           "body_ar"], rows)
+    _copy(
+        "planning_regulationarticle",
+        [
+            "version_id",
+            "zone_code",
+            "number",
+            "position",
+            "title_fr",
+            "title_ar",
+            "body_fr",
+            "body_ar",
+        ],
+        rows,
+    )
 
 
 def minimal_pdf(lines: list[str]) -> bytes:
     """A one-page PDF with Latin-1 text: the demo dossier's règlement summary."""
+
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -139,15 +195,23 @@ def minimal_pdf(lines: list[str]) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
-def _attach(document: PlanningDocument, version: PlanVersion, title: str, data: bytes,
-            filename: str) -> None:
-    attached = AttachedFile(document=document, version=version, title=title, size=len(data),
-                            sha256=hashlib.sha256(data).hexdigest(),
-                            content_type="application/pdf")
+def _attach(
+    document: PlanningDocument, version: PlanVersion, title: str, data: bytes, filename: str
+) -> None:
+    attached = AttachedFile(
+        document=document,
+        version=version,
+        title=title,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content_type="application/pdf",
+    )
     attached.file.save(filename, ContentFile(data), save=False)
     attached.save()
 
@@ -157,8 +221,14 @@ def has_data() -> bool:
     return Region.objects.exists()
 
 
-def load(*, seed: int = 20261124, zones: int = 1500, replace: bool = False,
-         rasters_dir: Path | None = None, progress: bool = True) -> Dataset:
+def load(
+    *,
+    seed: int = 20261124,
+    zones: int = 1500,
+    replace: bool = False,
+    rasters_dir: Path | None = None,
+    progress: bool = True,
+) -> Dataset:
     """Generate the demo agglomeration and load it in one transaction."""
     ds = generate(seed=seed, zones=zones, progress=progress)
     steps = tqdm(total=8, desc="demo", unit="step", disable=not progress)
@@ -171,34 +241,62 @@ def load(*, seed: int = 20261124, zones: int = 1500, replace: bool = False,
         agency = _load_agencies(ds)
         steps.update()
         document = PlanningDocument.objects.create(
-            code=ds.document["code"], doc_type=ds.document["doc_type"],
-            name_fr=ds.document["name_fr"], name_ar=ds.document["name_ar"], agency=agency,
+            code=ds.document["code"],
+            doc_type=ds.document["doc_type"],
+            name_fr=ds.document["name_fr"],
+            name_ar=ds.document["name_ar"],
+            agency=agency,
             perimeter=_geos(_multi(ds.document["perimeter"])),
         )
         document.communes.set(Commune.objects.filter(code__in=ds.document["commune_codes"]))
-        approved = services.version_create(document=document, label="Version homologation 2014",
-                                           by=None)
+        approved = services.version_create(
+            document=document, label="Version homologation 2014", by=None
+        )
         _load_zones(approved, ds.approved_zones)
         _load_prescriptions(approved, ds.approved_prescriptions)
-        _load_articles(approved, ds.articles)
+        _load_articles(approved, ds.articles, ds.approved_zones)
         steps.update()
         services.version_submit_to_inquiry(version=approved, by=None)
-        services.version_approve(version=approved, decree_reference="Décret n° 2-14-318",
-                                 bulletin_officiel_date=dt.date(2014, 9, 4), by=None)
-        _attach(document, approved, "Règlement d'aménagement (version homologuée)",
-                minimal_pdf([ds.document["name_fr"], "Reglement d'amenagement - homologation",
-                             f"{len(ds.approved_zones)} zones"]), "reglement-2014.pdf")
+        services.version_approve(
+            version=approved,
+            decree_reference="Décret n° 2-14-318",
+            bulletin_officiel_date=APPROVED_BO_DATE,
+            by=None,
+        )
+        _attach(
+            document,
+            approved,
+            "Règlement d'aménagement (version homologuée)",
+            minimal_pdf(
+                [
+                    ds.document["name_fr"],
+                    "Reglement d'amenagement - homologation",
+                    f"{len(ds.approved_zones)} zones",
+                ]
+            ),
+            "reglement-2014.pdf",
+        )
         draft = services.version_create(
-            document=document, label="Version enquête publique / délibérations communales",
-            by=None)
+            document=document, label="Version enquête publique / délibérations communales", by=None
+        )
         PlanVersion.objects.filter(pk=draft.pk).update(parent=approved)
         _load_zones(draft, ds.draft_zones)
         _load_prescriptions(draft, ds.draft_prescriptions)
-        _load_articles(draft, ds.articles)
+        _load_articles(draft, ds.articles, ds.draft_zones)
         steps.update()
-        _attach(document, draft, "Règlement d'aménagement (projet soumis à enquête)",
-                minimal_pdf([ds.document["name_fr"], "Projet de revision - enquete publique",
-                             f"{len(ds.draft_zones)} zones"]), "reglement-projet.pdf")
+        _attach(
+            document,
+            draft,
+            "Règlement d'aménagement (projet soumis à enquête)",
+            minimal_pdf(
+                [
+                    ds.document["name_fr"],
+                    "Projet de revision - enquete publique",
+                    f"{len(ds.draft_zones)} zones",
+                ]
+            ),
+            "reglement-projet.pdf",
+        )
         services.version_submit_to_inquiry(version=draft, by=None)
         _open_inquiry(draft)
         steps.update()
@@ -215,34 +313,55 @@ def load(*, seed: int = 20261124, zones: int = 1500, replace: bool = False,
 
 
 def _load_territory(ds: Dataset) -> None:
-    region = Region.objects.create(code=ds.region["code"], name_fr=ds.region["name_fr"],
-                                   name_ar=ds.region["name_ar"], geom=_geos(_multi(ds.region["geom"])))
+    region = Region.objects.create(
+        code=ds.region["code"],
+        name_fr=ds.region["name_fr"],
+        name_ar=ds.region["name_ar"],
+        geom=_geos(_multi(ds.region["geom"])),
+    )
     provinces = {
-        p["code"]: Province.objects.create(code=p["code"], name_fr=p["name_fr"], name_ar=p["name_ar"],
-                                           region=region, geom=_geos(_multi(p["geom"])))
+        p["code"]: Province.objects.create(
+            code=p["code"],
+            name_fr=p["name_fr"],
+            name_ar=p["name_ar"],
+            region=region,
+            geom=_geos(_multi(p["geom"])),
+        )
         for p in ds.provinces
     }
     communes = {
-        c["code"]: Commune.objects.create(code=c["code"], name_fr=c["name_fr"], name_ar=c["name_ar"],
-                                          kind=c["kind"], province=provinces[c["province_code"]],
-                                          geom=_geos(_multi(c["geom"])))
+        c["code"]: Commune.objects.create(
+            code=c["code"],
+            name_fr=c["name_fr"],
+            name_ar=c["name_ar"],
+            kind=c["kind"],
+            province=provinces[c["province_code"]],
+            geom=_geos(_multi(c["geom"])),
+        )
         for c in ds.communes
     }
     District.objects.bulk_create(
-        District(code=d["code"], name_fr=d["name_fr"], name_ar=d["name_ar"],
-                 commune=communes[d["commune_code"]], population=d["population"],
-                 geom=_geos(_multi(d["geom"])))
+        District(
+            code=d["code"],
+            name_fr=d["name_fr"],
+            name_ar=d["name_ar"],
+            commune=communes[d["commune_code"]],
+            population=d["population"],
+            geom=_geos(_multi(d["geom"])),
+        )
         for d in ds.districts
     )
 
 
 def _load_agencies(ds: Dataset) -> Agency:
-    agency = Agency.objects.create(code=ds.agency["code"], name_fr=ds.agency["name_fr"],
-                                   name_ar=ds.agency["name_ar"])
+    agency = Agency.objects.create(
+        code=ds.agency["code"], name_fr=ds.agency["name_fr"], name_ar=ds.agency["name_ar"]
+    )
     agency.provinces.set(Province.objects.filter(code__in=ds.agency["province_codes"]))
     # A second agency with no territory here, for permission stories (a planner of agency B).
-    Agency.objects.create(code="AUEJ", name_fr="Agence urbaine d'El Jadida",
-                          name_ar="الوكالة الحضرية للجديدة")
+    Agency.objects.create(
+        code="AUEJ", name_fr="Agence urbaine d'El Jadida", name_ar="الوكالة الحضرية للجديدة"
+    )
     return agency
 
 
@@ -250,36 +369,66 @@ def _open_inquiry(version: PlanVersion) -> None:
     # The demo inquiry opened ten days ago (database clock) and runs for a month.
     opens_at = db_now().replace(hour=9, minute=0, second=0, microsecond=0) - dt.timedelta(days=10)
     inquiry = Inquiry.objects.create(
-        version=version, title_fr=f"Enquête publique: {version.document.name_fr}",
-        title_ar=f"بحث عمومي: {version.document.name_ar}", status=InquiryStatus.OPEN,
-        opens_at=opens_at, closes_at=opens_at + dt.timedelta(days=30),
+        version=version,
+        title_fr=f"Enquête publique: {version.document.name_fr}",
+        title_ar=f"بحث عمومي: {version.document.name_ar}",
+        status=InquiryStatus.OPEN,
+        opens_at=opens_at,
+        closes_at=opens_at + dt.timedelta(days=30),
     )
     InquiryEvent.objects.create(inquiry=inquiry, from_status="", to_status=InquiryStatus.SCHEDULED)
-    InquiryEvent.objects.create(inquiry=inquiry, from_status=InquiryStatus.SCHEDULED,
-                                to_status=InquiryStatus.OPEN)
+    InquiryEvent.objects.create(
+        inquiry=inquiry, from_status=InquiryStatus.SCHEDULED, to_status=InquiryStatus.OPEN
+    )
 
 
 def _load_ground(ds: Dataset) -> None:
     communes = dict(Commune.objects.values_list("code", "id"))
-    _copy("territory_equipment", ["kind", "name_fr", "name_ar", "commune_id", "geom"],
-          ((e["kind"], e["name_fr"], e["name_ar"], communes[e["commune_code"]], g)
-           for e, g in zip(ds.equipment, _ewkb(e["geom"] for e in ds.equipment), strict=True)))
-    _copy("territory_buildingpermit",
-          ["reference", "kind", "issued_on", "floor_area_m2", "levels", "commune_id", "geom"],
-          ((p["reference"], p["kind"], p["issued_on"], p["floor_area_m2"], p["levels"],
-            communes[p["commune_code"]], g)
-           for p, g in zip(ds.permits, _ewkb(p["geom"] for p in ds.permits), strict=True)))
-    _copy("territory_basefeature", ["kind", "name_fr", "name_ar", "geom"],
-          ((b["kind"], b.get("name_fr") or "", b.get("name_ar") or "", g)
-           for b, g in zip(ds.basemap, _ewkb(b["geom"] for b in ds.basemap), strict=True)))
+    _copy(
+        "territory_equipment",
+        ["kind", "name_fr", "name_ar", "commune_id", "geom"],
+        (
+            (e["kind"], e["name_fr"], e["name_ar"], communes[e["commune_code"]], g)
+            for e, g in zip(ds.equipment, _ewkb(e["geom"] for e in ds.equipment), strict=True)
+        ),
+    )
+    _copy(
+        "territory_buildingpermit",
+        ["reference", "kind", "issued_on", "floor_area_m2", "levels", "commune_id", "geom"],
+        (
+            (
+                p["reference"],
+                p["kind"],
+                p["issued_on"],
+                p["floor_area_m2"],
+                p["levels"],
+                communes[p["commune_code"]],
+                g,
+            )
+            for p, g in zip(ds.permits, _ewkb(p["geom"] for p in ds.permits), strict=True)
+        ),
+    )
+    _copy(
+        "territory_basefeature",
+        ["kind", "name_fr", "name_ar", "geom"],
+        (
+            (b["kind"], b.get("name_fr") or "", b.get("name_ar") or "", g)
+            for b, g in zip(ds.basemap, _ewkb(b["geom"] for b in ds.basemap), strict=True)
+        ),
+    )
 
 
 def _load_users() -> None:
     agencies = dict(Agency.objects.values_list("code", "id"))
     for username, role, agency_code in DEMO_USERS:
-        user = User(username=username, role=role, agency_id=agencies.get(agency_code),
-                    is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
-                    email=f"{username}@demo.e-urbanisme.ma")
+        user = User(
+            username=username,
+            role=role,
+            agency_id=agencies.get(agency_code),
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+            email=f"{username}@demo.e-urbanisme.ma",
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
 

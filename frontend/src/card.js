@@ -2,7 +2,7 @@
 
 import { h } from './dom.js';
 import { localized, zoneRules } from './format.js';
-import { translate } from './i18n.js';
+import { translate, useLabel } from './i18n.js';
 import { FAMILY_COLORS } from './style.js';
 
 export class ZoneNotFound extends Error {}
@@ -65,10 +65,10 @@ export function renderZone(feature, lang) {
     rules,
   ];
   if (Array.isArray(p.allowed_uses) && p.allowed_uses.length) {
-    sections.push(h('h3', {}, t('card.allowed')), list(p.allowed_uses, 'uses uses-allowed'));
+    sections.push(h('h3', {}, t('card.allowed')), list(p.allowed_uses.map((u) => useLabel(lang, u)), 'uses uses-allowed'));
   }
   if (Array.isArray(p.prohibited_uses) && p.prohibited_uses.length) {
-    sections.push(h('h3', {}, t('card.prohibited')), list(p.prohibited_uses, 'uses uses-prohibited'));
+    sections.push(h('h3', {}, t('card.prohibited')), list(p.prohibited_uses.map((u) => useLabel(lang, u)), 'uses uses-prohibited'));
   }
   if (Array.isArray(p.articles) && p.articles.length) {
     sections.push(

@@ -84,6 +84,19 @@ const fr = {
   'hint.cus': 'surface de plancher ≤ {v} × surface de la parcelle',
   'unit.m': '{v} m',
   'unit.m2': '{v} m²',
+  'use.housing': 'Habitation',
+  'use.retail': 'Commerce',
+  'use.offices': 'Bureaux et services',
+  'use.crafts': 'Artisanat',
+  'use.hotel': 'Hôtellerie',
+  'use.public_equipment': 'Équipements publics',
+  'use.leisure': 'Loisirs et sports',
+  'use.industry': 'Industrie',
+  'use.warehousing': 'Entrepôts',
+  'use.polluting_industry': 'Établissements insalubres ou polluants',
+  'use.quarry': 'Carrières',
+  'use.agriculture': 'Agriculture',
+  'use.any_building': 'Toute construction',
 };
 
 const ar = {
@@ -161,6 +174,19 @@ const ar = {
   'hint.cus': 'مساحة الطوابق ≤ {v} × مساحة البقعة',
   'unit.m': '{v} م',
   'unit.m2': '{v} م²',
+  'use.housing': 'السكن',
+  'use.retail': 'التجارة',
+  'use.offices': 'المكاتب والخدمات',
+  'use.crafts': 'الصناعة التقليدية',
+  'use.hotel': 'الفندقة',
+  'use.public_equipment': 'التجهيزات العمومية',
+  'use.leisure': 'الترفيه والرياضة',
+  'use.industry': 'الصناعة',
+  'use.warehousing': 'المستودعات',
+  'use.polluting_industry': 'المؤسسات المضرة أو الملوثة',
+  'use.quarry': 'المقالع',
+  'use.agriculture': 'الفلاحة',
+  'use.any_building': 'كل أنواع البناء',
 };
 
 const en = {
@@ -237,6 +263,19 @@ const en = {
   'hint.cus': 'floor area ≤ {v} × lot area',
   'unit.m': '{v} m',
   'unit.m2': '{v} m²',
+  'use.housing': 'Housing',
+  'use.retail': 'Retail',
+  'use.offices': 'Offices and services',
+  'use.crafts': 'Crafts',
+  'use.hotel': 'Hotels',
+  'use.public_equipment': 'Public facilities',
+  'use.leisure': 'Leisure and sports',
+  'use.industry': 'Industry',
+  'use.warehousing': 'Warehouses',
+  'use.polluting_industry': 'Unhealthy or polluting establishments',
+  'use.quarry': 'Quarries',
+  'use.agriculture': 'Agriculture',
+  'use.any_building': 'Any building',
 };
 
 export const MESSAGES = { fr, ar, en };
@@ -247,6 +286,12 @@ export function initialLang(search, stored) {
   if (LANGS.includes(fromUrl)) return fromUrl;
   if (LANGS.includes(stored)) return stored;
   return DEFAULT_LANG;
+}
+
+/** A land use's label; the API sends stable slugs (housing, retail...), unknown ones as is. */
+export function useLabel(lang, slug) {
+  const key = `use.${slug}`;
+  return MESSAGES[lang]?.[key] ?? fr[key] ?? String(slug);
 }
 
 /** Translate a key, falling back to French, then to the key itself. */

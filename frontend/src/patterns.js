@@ -1,5 +1,5 @@
 // Hatch patterns for fill-pattern, drawn on a canvas when the map first asks for them
-// (the `styleimagemissing` event), so no sprite sheet has to be served.
+// (map.setMissingStyleImageResolver), so no sprite sheet has to be served.
 
 const PIXEL_RATIO = 2;
 

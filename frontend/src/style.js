@@ -52,7 +52,7 @@ export const PRESCRIPTION_COLORS = {
   no_build_area: '#b2182b',
 };
 
-// Hatch images for prescriptions (and no-build zones), generated at run time by patterns.js
+// Hatch images for prescriptions (and no-build zones), drawn at run time by patterns.js
 // when the map asks for them (no sprite file to serve).
 export const HATCHES = {
   'hatch-equipment_reservation': { color: PRESCRIPTION_COLORS.equipment_reservation, angle: 45 },
@@ -213,7 +213,10 @@ function prescriptionLayers(plan, lang, visible) {
         ...src,
         filter: ['all', statusIs(plan), geomIn(...POLYGON)],
         layout: { visibility },
-        paint: { 'fill-pattern': ['concat', 'hatch-', ['get', 'kind']], 'fill-opacity': 0.85 },
+        paint: {
+          'fill-pattern': ['concat', 'hatch-', ['get', 'kind']],
+          'fill-opacity': ['interpolate', ['linear'], ['zoom'], 11, 0.45, 15, 0.9],
+        },
       },
       {
         id: `prescriptions-${plan}-outline`,
@@ -223,7 +226,8 @@ function prescriptionLayers(plan, lang, visible) {
         layout: { visibility, 'line-join': 'round' },
         paint: {
           'line-color': kindColor(),
-          'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2],
+          'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 16, 2],
+          'line-opacity': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 15, 1],
           'line-dasharray': [4, 2],
         },
       },
@@ -449,7 +453,8 @@ function territoryLayers(lang) {
         id: 'territories-commune-label',
         type: 'symbol',
         ...src,
-        maxzoom: 15,
+        // Polygon labels repeat in every tile a commune covers: stop before they crowd.
+        maxzoom: 13.5,
         filter: level('commune'),
         layout: {
           'text-field': labelField('name', lang),

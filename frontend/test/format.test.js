@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { levelsCode, localized, zoneRules } from '../src/format.js';
-import { initialLang, LANGS, MESSAGES, translate } from '../src/i18n.js';
+import { initialLang, LANGS, MESSAGES, translate, useLabel } from '../src/i18n.js';
 
 const zone = {
   code: 'B2',
@@ -61,4 +61,10 @@ test('the language comes from ?lang=, then storage, then French', () => {
   assert.equal(initialLang('', 'en'), 'en');
   assert.equal(initialLang('?lang=xx', null), 'fr');
   assert.equal(translate('fr', 'card.article', { n: '12' }), 'Article 12');
+});
+
+test('land uses read as words, in each language', () => {
+  assert.equal(useLabel('fr', 'housing'), 'Habitation');
+  assert.equal(useLabel('ar', 'polluting_industry'), 'المؤسسات المضرة أو الملوثة');
+  assert.equal(useLabel('en', 'something_new'), 'something_new');
 });

