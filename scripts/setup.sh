@@ -47,7 +47,8 @@ else
 fi
 
 step 3 "Web map (npm ci, glyphs, vite build)"
-want=$(cd frontend && find . -path ./node_modules -prune -o -path ./dist -prune -o -type f -print \
+want=$(cd frontend && find . -path ./node_modules -prune -o -path ./dist -prune \
+  -o -path ./public/glyphs -prune -o -type f -print \
   | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
 if [ ! -f frontend/dist/index.html ] || [ "$(cat frontend/dist/.built 2>/dev/null)" != "$want" ]; then
   lock=$(sha256sum frontend/package-lock.json | cut -d' ' -f1)
@@ -55,8 +56,12 @@ if [ ! -f frontend/dist/index.html ] || [ "$(cat frontend/dist/.built 2>/dev/nul
     npm --prefix frontend ci --no-audit --no-fund --loglevel=error
     echo "$lock" > frontend/node_modules/.installed
   fi
+  # Map glyphs (SDF) from the Noto fonts, into public/ which Vite copies to dist/.
+  .venv/bin/python frontend/tools/build_glyphs.py frontend/public/glyphs
   npm --prefix frontend run --silent build
-  .venv/bin/python frontend/tools/build_glyphs.py frontend/dist/glyphs
+  # OpenLayers for the admin's map widgets, served locally like everything else.
+  mkdir -p frontend/dist/vendor/ol
+  cp frontend/node_modules/ol/dist/ol.js frontend/node_modules/ol/ol.css frontend/dist/vendor/ol/
   echo "$want" > frontend/dist/.built
 else
   echo "  up to date"

@@ -99,7 +99,7 @@ export function zoneLabelField(lang) {
     'step',
     ['zoom'],
     ['to-string', ['get', 'code']],
-    16,
+    17,
     ['format', ['to-string', ['get', 'code']], {}, '\n', {}, labelField('label', lang), { 'font-scale': 0.8, 'text-font': ['literal', FONT_REGULAR] }],
   ];
 }
@@ -454,7 +454,7 @@ function territoryLayers(lang) {
         type: 'symbol',
         ...src,
         // Polygon labels repeat in every tile a commune covers: stop before they crowd.
-        maxzoom: 13.5,
+        maxzoom: 13,
         filter: level('commune'),
         layout: {
           'text-field': labelField('name', lang),

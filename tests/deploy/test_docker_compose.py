@@ -24,7 +24,7 @@ def compose() -> dict:
 
 def test_it_is_valid_against_the_compose_specification(compose):
     schema = json.loads(SCHEMA.read_text())
-    jsonschema.validate(compose, schema)
+    jsonschema.Draft201909Validator(schema).validate(compose)
 
 
 def test_it_has_the_production_services(compose):
