@@ -86,6 +86,8 @@ else:
         }
     }
 DATABASES["default"]["CONN_MAX_AGE"] = envint("EU_DB_CONN_MAX_AGE", 0)
+# Lets two test runs share one cluster without sharing a test database.
+DATABASES["default"]["TEST"] = {"NAME": envstr("EU_TEST_DB_NAME", "test_eurbanisme")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The read-only role of the tile service and the OGC API: it can read the publish schema only.
 READER_ROLE = envstr("EU_READER_ROLE", "eurbanisme_reader")
