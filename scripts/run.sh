@@ -14,8 +14,9 @@ export EU_SECURE_COOKIES=${EU_SECURE_COOKIES:-0}
 stop() {
   trap - INT TERM EXIT
   [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -f var/run.pid
-  scripts/pg.sh stop
+  rm -f "$ROOT/var/run.pid"
+  "$ROOT/scripts/pg.sh" stop
+  exit 0
 }
 trap stop INT TERM EXIT
 cd backend
