@@ -39,8 +39,22 @@ class PlanVersionAdmin(admin.ModelAdmin):
     readonly_fields = ["stage", "frozen_at", "parent"]
 
 
+class FrozenVersionReadOnly:
+    """Rows of a frozen version are read-only here too (the database refuses such writes)."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.version.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.version.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 @admin.register(Zone)
-class ZoneAdmin(MapAdmin):
+class ZoneAdmin(FrozenVersionReadOnly, MapAdmin):
     list_display = ["code", "label_fr", "family", "version", "max_levels", "max_height_m"]
     list_filter = ["family", "version__stage", "version"]
     search_fields = ["code", "label_fr", "key"]
@@ -48,7 +62,7 @@ class ZoneAdmin(MapAdmin):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(MapAdmin):
+class PrescriptionAdmin(FrozenVersionReadOnly, MapAdmin):
     list_display = ["kind", "label_fr", "version", "expires_on"]
     list_filter = ["kind", "version"]
     search_fields = ["label_fr", "key"]
@@ -56,7 +70,7 @@ class PrescriptionAdmin(MapAdmin):
 
 
 @admin.register(RegulationArticle)
-class RegulationArticleAdmin(admin.ModelAdmin):
+class RegulationArticleAdmin(FrozenVersionReadOnly, admin.ModelAdmin):
     list_display = ["number", "zone_code", "title_fr", "version"]
     list_filter = ["version", "zone_code"]
     search_fields = ["title_fr", "body_fr"]

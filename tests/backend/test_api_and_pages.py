@@ -7,6 +7,7 @@ from django.db import connection
 
 from planning import services
 from planning.models import VersionStage, Zone
+from territory.models import District
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +62,8 @@ def test_the_map_page_is_served(client):
 
 
 def test_the_admin_has_map_widgets(admin_client):
-    zone = Zone.objects.first()
-    response = admin_client.get(f"/admin/planning/zone/{zone.pk}/change/")
+    district = District.objects.first()
+    response = admin_client.get(f"/admin/territory/district/{district.pk}/change/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="id_geom"' in html
@@ -82,3 +83,13 @@ def test_the_private_cluster_is_not_the_system_one():
     assert listen == "", "the private cluster listens on its unix socket only"
     socket_dir = connection.settings_dict["HOST"]
     assert "/var/pg/" in socket_dir or "eurbanisme-" in socket_dir
+
+
+def test_the_admin_shows_a_frozen_version_read_only(admin_client):
+    zone = Zone.objects.filter(version__stage=VersionStage.APPROVED).first()
+    response = admin_client.post(
+        f"/admin/planning/zone/{zone.pk}/change/", {"code": "HACK", "version": zone.version_id}
+    )
+    assert response.status_code == 403
+    zone.refresh_from_db()
+    assert zone.code != "HACK"
