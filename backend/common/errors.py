@@ -11,3 +11,11 @@ class Refused(Exception):
         self.message = message
         self.code = code
         self.status = status
+
+
+class Invalid(Refused):
+    """Data that fails validation; `problems` says what, where, and how to fix it."""
+
+    def __init__(self, message: str, *, problems: list) -> None:
+        super().__init__(message, code="invalid", status=400)
+        self.problems = problems

@@ -124,6 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -137,6 +138,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Zone validation (planning.validation): what a planner may save.
+EU_MAX_VERTICES = envint("EU_MAX_VERTICES", 20000)
+EU_OVERLAP_TOLERANCE_M2 = float(envstr("EU_OVERLAP_TOLERANCE_M2", "1.0"))
 
 # Debian 12 ships GDAL 3.6, older than Django 5.2 recommends; it works for everything used here.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/planning/", include("planning.urls")),
     path("api/v1/", include("publish.urls")),
     path("", include("web.urls")),
 ]

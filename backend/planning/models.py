@@ -174,11 +174,41 @@ class Zone(models.Model):
     prohibited_uses = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     geom = models.MultiPolygonField(srid=4326)
     geom_3857 = web_mercator_copy(models.MultiPolygonField)
+    # Bumped by every edit: the ETag of the zone, for optimistic concurrency (If-Match).
+    revision = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["version", "code", "key"]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="zone_key_unique_in_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label_fr}"
+
+
+class ZoneCode(models.Model):
+    """The code list of a document's règlement: each code's family and the limits of its rules."""
+
+    document = models.ForeignKey(PlanningDocument, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=16)
+    family = models.CharField(max_length=16, choices=ZoneFamily.choices)
+    label_fr = models.CharField(max_length=200)
+    label_ar = models.CharField(max_length=200, blank=True)
+    max_levels_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_height_m_limit = models.FloatField(null=True, blank=True)
+    ground_coverage_limit = models.FloatField(null=True, blank=True)
+    floor_area_ratio_limit = models.FloatField(null=True, blank=True)
+    min_lot_area_m2_floor = models.FloatField(
+        null=True, blank=True, help_text="The minimum lot size may not go below this."
+    )
+
+    class Meta:
+        ordering = ["document", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "code"], name="zone_code_unique_in_document"
+            )
         ]
 
     def __str__(self) -> str:
@@ -207,6 +237,7 @@ class Prescription(models.Model):
     expires_on = models.DateField(null=True, blank=True)
     geom = models.GeometryField(srid=4326)
     geom_3857 = web_mercator_copy(models.GeometryField)
+    revision = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["version", "kind", "key"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import date
 from typing import Any
 
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 
 from accounts.models import User
 from common.db import db_now
-from common.errors import Refused
+from common.errors import Invalid, Refused
 
 from .models import (
     DOCUMENT_TRANSITIONS,
@@ -21,6 +24,7 @@ from .models import (
     VersionStage,
     Zone,
 )
+from .validation import validate_zone
 
 ERR_DOCUMENT_TRANSITION = "A document in status {current} ({label}) cannot move to status {target}."
 ERR_VERSION_TRANSITION = "A version at stage '{current}' cannot move to stage '{target}'."
@@ -219,23 +223,102 @@ def version_approve(
     return version
 
 
-ZONE_FIELDS = {f.name for f in Zone._meta.concrete_fields} - {"id", "version", "geom_3857"}
+ZONE_FIELDS = {f.name for f in Zone._meta.concrete_fields} - {
+    "id",
+    "version",
+    "geom_3857",
+    "revision",
+}
+ERR_INVALID_ZONE = "The zone was not saved: {count} problem(s) to fix."
+ERR_STALE = (
+    "Zone {key} was changed by someone else since you loaded it (your revision {yours}, "
+    "current {current}): reload it and apply your change again."
+)
+ERR_NO_SUCH_EVENT = "Event {event} is not in the history of zone {key}."
+
+
+def _repair(geom):
+    """ST_MakeValid, only when the planner asked for it; keeps the polygonal part."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsEWKB(ST_Multi(ST_CollectionExtract("
+            "ST_MakeValid(ST_GeomFromEWKB(%s)), 3)))",
+            [bytes(geom.ewkb)],
+        )
+        return GEOSGeometry(bytes(cursor.fetchone()[0]))
+
+
+def _validated(
+    values: dict[str, Any], *, version: PlanVersion, exclude_id: int | None, repair: bool
+) -> dict[str, Any]:
+    if repair:
+        values["geom"] = _repair(values["geom"])
+    if values["geom"].geom_type == "Polygon":
+        values["geom"] = MultiPolygon(values["geom"], srid=values["geom"].srid)
+    problems = validate_zone(values, version=version, exclude_id=exclude_id)
+    if problems:
+        raise Invalid(
+            ERR_INVALID_ZONE.format(count=len(problems)), problems=[p.as_dict() for p in problems]
+        )
+    return values
+
+
+def _snapshot(zone: Zone) -> dict[str, Any]:
+    return {name: _jsonable(getattr(zone, name)) for name in sorted(ZONE_FIELDS)}
 
 
 @transaction.atomic
-def zone_update(*, zone: Zone, changes: dict[str, Any], by: User | None) -> Zone:
+def zone_create(
+    *, version: PlanVersion, values: dict[str, Any], by: User | None, repair: bool = False
+) -> Zone:
+    """Add a validated zone to a draft version."""
+    version = PlanVersion.objects.select_for_update().select_related("document").get(pk=version.pk)
+    _check_agency(document=version.document, by=by)
+    _check_not_frozen(version)
+    values = _validated(dict(values), version=version, exclude_id=None, repair=repair)
+    values.setdefault("key", f"Z-{uuid.uuid4().hex[:12]}")
+    zone = Zone(version=version, **values)
+    zone.full_clean(exclude=["version", "geom_3857"])
+    zone.save()
+    _event(
+        document=version.document,
+        version=version,
+        actor=by,
+        action="zone_create",
+        payload={"zone": zone.pk, "key": zone.key, "before": None, "after": _snapshot(zone)},
+    )
+    return zone
+
+
+@transaction.atomic
+def zone_update(
+    *,
+    zone: Zone,
+    changes: dict[str, Any],
+    by: User | None,
+    if_revision: int | None = None,
+    repair: bool = False,
+) -> Zone:
     """Change a zone of a draft version; the event keeps the values before and after."""
+    # The row lock serialises two planners; the revision check refuses the later, stale one.
     zone = Zone.objects.select_for_update().select_related("version__document").get(pk=zone.pk)
     _check_agency(document=zone.version.document, by=by)
     _check_not_frozen(zone.version)
+    if if_revision is not None and if_revision != zone.revision:
+        raise Stale(
+            ERR_STALE.format(key=zone.key, yours=if_revision, current=zone.revision), current=zone
+        )
     unknown = set(changes) - ZONE_FIELDS
     if unknown:
         raise Refused(f"Unknown zone fields: {', '.join(sorted(unknown))}.", code="unknown_field")
-    before = {name: _jsonable(getattr(zone, name)) for name in changes}
-    for name, value in changes.items():
-        setattr(zone, name, value)
+    before = _snapshot(zone)
+    values = {name: getattr(zone, name) for name in ZONE_FIELDS} | changes
+    values = _validated(values, version=zone.version, exclude_id=zone.pk, repair=repair)
+    for name in ZONE_FIELDS:
+        setattr(zone, name, values[name])
+    zone.revision += 1
     zone.full_clean(exclude=["version", "geom_3857"])
-    zone.save(update_fields=list(changes))
+    zone.save()
     _event(
         document=zone.version.document,
         version=zone.version,
@@ -244,14 +327,68 @@ def zone_update(*, zone: Zone, changes: dict[str, Any], by: User | None) -> Zone
         payload={
             "zone": zone.pk,
             "key": zone.key,
-            "before": before,
-            "after": {name: _jsonable(getattr(zone, name)) for name in changes},
+            "revision": zone.revision,
+            "before": {k: v for k, v in before.items() if v != _snapshot(zone)[k]},
+            "after": {k: v for k, v in _snapshot(zone).items() if v != before[k]},
         },
     )
     return zone
 
 
+@transaction.atomic
+def zone_delete(*, zone: Zone, by: User | None, if_revision: int | None = None) -> None:
+    """Remove a zone from a draft version; its last state stays in the history."""
+    zone = Zone.objects.select_for_update().select_related("version__document").get(pk=zone.pk)
+    _check_agency(document=zone.version.document, by=by)
+    _check_not_frozen(zone.version)
+    if if_revision is not None and if_revision != zone.revision:
+        raise Stale(
+            ERR_STALE.format(key=zone.key, yours=if_revision, current=zone.revision), current=zone
+        )
+    _event(
+        document=zone.version.document,
+        version=zone.version,
+        actor=by,
+        action="zone_delete",
+        payload={"zone": zone.pk, "key": zone.key, "before": _snapshot(zone), "after": None},
+    )
+    zone.delete()
+
+
+def zone_history(*, zone: Zone) -> list[PlanningEvent]:
+    """The events of a zone (by its key within its version), newest first."""
+    return list(
+        PlanningEvent.objects.filter(
+            version_id=zone.version_id, payload__key=zone.key
+        ).select_related("actor")
+    )
+
+
+@transaction.atomic
+def zone_restore(*, zone: Zone, event: PlanningEvent, by: User | None) -> Zone:
+    """Bring a zone back to the state it had just before (`before`) an event of its history."""
+    if event.version_id != zone.version_id or event.payload.get("key") != zone.key:
+        raise Refused(
+            ERR_NO_SUCH_EVENT.format(event=event.pk, key=zone.key), code="not_found", status=404
+        )
+    state = event.payload.get("before") or {}
+    changes = {
+        k: (GEOSGeometry(json.dumps(v), srid=4326) if k == "geom" else v)
+        for k, v in state.items()
+        if k in ZONE_FIELDS and k != "key"
+    }
+    return zone_update(zone=zone, changes=changes, by=by)
+
+
+class Stale(Refused):
+    """A write based on an old revision: 412 with the current state."""
+
+    def __init__(self, message: str, *, current: Zone) -> None:
+        super().__init__(message, code="stale", status=412)
+        self.current = current
+
+
 def _jsonable(value: Any) -> Any:
     if hasattr(value, "geojson"):
-        return value.geojson
+        return json.loads(value.geojson)
     return value

@@ -18,11 +18,17 @@ from tqdm import tqdm
 
 from accounts.models import Role, User
 from common.db import db_now
-from fixtures.generator import APPROVED_BO_DATE, SRID, Dataset, generate
+from fixtures.generator import APPROVED_BO_DATE, SRID, ZONE_CODES, Dataset, generate
 from fixtures.rasters import write_rasters
 from inquiry.models import Inquiry, InquiryEvent, InquiryStatus
 from planning import services
-from planning.models import AttachedFile, DocumentStatus, PlanningDocument, PlanVersion
+from planning.models import (
+    AttachedFile,
+    DocumentStatus,
+    PlanningDocument,
+    PlanVersion,
+    ZoneCode,
+)
 from territory.models import Agency, Commune, District, Province, Region
 
 _TO_4326 = Transformer.from_crs(SRID, 4326, always_xy=True)
@@ -40,6 +46,7 @@ DEMO_PASSWORD = "demo-e-urbanisme"
 
 # Tables emptied by --replace, children first.
 DEMO_TABLES = [
+    "planning_zonecode",
     "inquiry_inquiryevent",
     "inquiry_inquiry",
     "planning_planningevent",
@@ -249,6 +256,7 @@ def load(
             perimeter=_geos(_multi(ds.document["perimeter"])),
         )
         document.communes.set(Commune.objects.filter(code__in=ds.document["commune_codes"]))
+        _load_code_list(document)
         approved = services.version_create(
             document=document, label="Version homologation 2014", by=None
         )
@@ -310,6 +318,25 @@ def load(
         steps.update()
     steps.close()
     return ds
+
+
+def _load_code_list(document: PlanningDocument) -> None:
+    # Each code's own rule values are its limits: a zone coded IB4 may not go beyond R+4.
+    ZoneCode.objects.bulk_create(
+        ZoneCode(
+            document=document,
+            code=code,
+            family=rules["family"],
+            label_fr=rules["label_fr"],
+            label_ar=rules["label_ar"],
+            max_levels_limit=rules["max_levels"],
+            max_height_m_limit=rules["max_height_m"],
+            ground_coverage_limit=rules["ground_coverage_max"],
+            floor_area_ratio_limit=rules["floor_area_ratio_max"],
+            min_lot_area_m2_floor=rules["min_lot_area_m2"],
+        )
+        for code, rules in sorted(ZONE_CODES.items())
+    )
 
 
 def _load_territory(ds: Dataset) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 
-from common.errors import Refused
+from common.errors import Invalid, Refused
 from planning import services
 from planning.models import DocumentStatus, PlanningEvent, PlanVersion, VersionStage, Zone
 
@@ -62,21 +62,25 @@ def test_a_clone_copies_zones_prescriptions_and_articles(demo_document, agency_p
 def test_zone_update_records_before_and_after(demo_document, agency_planner):
     approved = demo_document.versions.get(stage=VersionStage.APPROVED)
     clone = services.version_clone(version=approved, label="Révision", by=agency_planner)
-    zone = clone.zones.filter(max_levels__isnull=False).first()
-    services.zone_update(zone=zone, changes={"max_levels": zone.max_levels + 1}, by=agency_planner)
+    zone = clone.zones.filter(max_height_m__gt=4).first()
+    services.zone_update(
+        zone=zone, changes={"max_height_m": zone.max_height_m - 1}, by=agency_planner
+    )
     event = PlanningEvent.objects.filter(action="zone_update").get()
-    assert event.payload["before"] == {"max_levels": zone.max_levels}
-    assert event.payload["after"] == {"max_levels": zone.max_levels + 1}
+    assert event.payload["before"] == {"max_height_m": zone.max_height_m}
+    assert event.payload["after"] == {"max_height_m": zone.max_height_m - 1}
+    assert event.payload["revision"] == 2
 
 
-def test_zone_update_rejects_an_out_of_range_rule(demo_document, agency_planner):
-    from django.core.exceptions import ValidationError
-
+def test_zone_update_rejects_a_rule_beyond_its_code(demo_document, agency_planner):
     approved = demo_document.versions.get(stage=VersionStage.APPROVED)
     clone = services.version_clone(version=approved, label="Révision", by=agency_planner)
-    zone = clone.zones.first()
-    with pytest.raises(ValidationError):
+    zone = clone.zones.filter(ground_coverage_max__isnull=False).first()
+    with pytest.raises(Invalid) as invalid:
         services.zone_update(zone=zone, changes={"ground_coverage_max": 1.5}, by=agency_planner)
+    assert {p["code"] for p in invalid.value.problems} >= {"rule_out_of_range"}
+    zone.refresh_from_db()
+    assert zone.ground_coverage_max != 1.5 and zone.revision == 1
 
 
 def test_a_version_submitted_to_inquiry_is_read_only(demo_document, agency_planner):

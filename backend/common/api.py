@@ -1,0 +1,63 @@
+"""REST plumbing shared by the apps: service refusals become clear 4xx responses."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.gis.gdal import GDALException, SpatialReference
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import Invalid, Refused
+
+ERR_GEOJSON = "Malformed GeoJSON geometry: {error}."
+ERR_CRS = "Unknown CRS {crs!r}: give an EPSG code such as EPSG:26191, EPSG:26192 or EPSG:4326."
+
+
+def exception_handler(exc, context):
+    """Map `Refused` (and `Invalid`, with its problems) to a JSON 4xx; the rest to DRF."""
+    if isinstance(exc, Refused):
+        body = {"detail": exc.message, "code": exc.code}
+        if isinstance(exc, Invalid):
+            body["problems"] = exc.problems
+        current = getattr(exc, "current", None)
+        if current is not None:
+            from planning.serializers import ZoneEditSerializer
+
+            body["current"] = ZoneEditSerializer(current).data
+        return Response(body, status=exc.status)
+    return drf_exception_handler(exc, context)
+
+
+def parse_srid(crs: str) -> int:
+    """EPSG:n, or an OGC CRS URI, to an SRID that PROJ knows."""
+    text = crs.strip()
+    if text.upper() in ("CRS84", "OGC:CRS84", "HTTP://WWW.OPENGIS.NET/DEF/CRS/OGC/1.3/CRS84"):
+        return 4326
+    code = text.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    try:
+        srid = int(code)
+        SpatialReference(srid)
+    except (ValueError, GDALException) as exc:
+        raise serializers.ValidationError(ERR_CRS.format(crs=crs)) from exc
+    return srid
+
+
+class GeoJSONGeometryField(serializers.JSONField):
+    """A GeoJSON geometry object in, a GEOS geometry out (SRID set by the `crs` field)."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        if not isinstance(data, dict) or "type" not in data:
+            raise serializers.ValidationError(
+                ERR_GEOJSON.format(error="expected an object with 'type' and 'coordinates'")
+            )
+        try:
+            return GEOSGeometry(json.dumps(data))
+        except (GEOSException, GDALException, ValueError, TypeError) as exc:
+            raise serializers.ValidationError(ERR_GEOJSON.format(error=exc)) from exc
+
+    def to_representation(self, value):
+        return json.loads(value.geojson)

@@ -1,0 +1,125 @@
+"""The planners' editing API: thin views over planning.services, with ETag / If-Match."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.errors import Refused
+
+from . import services
+from .models import PlanningEvent, PlanVersion, Zone
+from .serializers import PlanningEventSerializer, ZoneEditSerializer
+
+ERR_IF_MATCH = (
+    "This write needs an If-Match header with the zone's ETag (from GET), so that it cannot "
+    "overwrite someone else's change."
+)
+ERR_BAD_ETAG = "If-Match {value!r} is not an ETag of this API."
+
+
+def etag(zone: Zone) -> str:
+    return f'"zone-{zone.pk}-r{zone.revision}"'
+
+
+def if_match_revision(request, zone: Zone) -> int:
+    value = request.headers.get("If-Match")
+    if not value:
+        raise Refused(ERR_IF_MATCH, code="if_match_required", status=428)
+    try:
+        prefix, revision = value.strip().strip("W/").strip('"').rsplit("-r", 1)
+        if prefix != f"zone-{zone.pk}":
+            raise ValueError
+        return int(revision)
+    except ValueError as exc:
+        raise Refused(ERR_BAD_ETAG.format(value=value), code="bad_etag", status=412) from exc
+
+
+def _zone_response(zone: Zone, status_code: int = 200) -> Response:
+    return Response(ZoneEditSerializer(zone).data, status=status_code, headers={"ETag": etag(zone)})
+
+
+class VersionZones(APIView):
+    """Create a zone in a draft version."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ZoneEditSerializer
+
+    def post(self, request, version_id: int):
+        version = get_object_or_404(PlanVersion, pk=version_id)
+        serializer = ZoneEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        repair = values.pop("repair", False)
+        zone = services.zone_create(version=version, values=values, by=request.user, repair=repair)
+        return _zone_response(zone, status.HTTP_201_CREATED)
+
+
+class ZoneEdit(APIView):
+    """Read, change or delete a zone; writes need If-Match (stale: 412 with the current zone)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ZoneEditSerializer
+
+    def get(self, request, pk: int):
+        return _zone_response(get_object_or_404(Zone, pk=pk))
+
+    def patch(self, request, pk: int):
+        zone = get_object_or_404(Zone, pk=pk)
+        revision = if_match_revision(request, zone)
+        serializer = ZoneEditSerializer(zone, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        repair = changes.pop("repair", False)
+        zone = services.zone_update(
+            zone=zone, changes=changes, by=request.user, if_revision=revision, repair=repair
+        )
+        return _zone_response(zone)
+
+    def delete(self, request, pk: int):
+        zone = get_object_or_404(Zone, pk=pk)
+        services.zone_delete(
+            zone=zone, by=request.user, if_revision=if_match_revision(request, zone)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ZoneHistory(APIView):
+    """Who changed the zone, when, and the values before and after."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PlanningEventSerializer
+
+    def get(self, request, pk: int):
+        zone = get_object_or_404(Zone, pk=pk)
+        return Response(PlanningEventSerializer(services.zone_history(zone=zone), many=True).data)
+
+
+class ZoneRestore(APIView):
+    """Restore the state a zone had before one event of its history."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ZoneEditSerializer
+
+    def post(self, request, pk: int, event_id: int):
+        zone = get_object_or_404(Zone, pk=pk)
+        event = get_object_or_404(PlanningEvent, pk=event_id)
+        return _zone_response(services.zone_restore(zone=zone, event=event, by=request.user))
+
+
+class VersionClone(APIView):
+    """Clone a version (for instance a frozen one) into a new draft."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, version_id: int):
+        version = get_object_or_404(PlanVersion, pk=version_id)
+        label = str(request.data.get("label") or f"Révision de la version {version.number}")
+        clone = services.version_clone(version=version, label=label, by=request.user)
+        return Response(
+            {"id": clone.pk, "number": clone.number, "label": clone.label, "stage": clone.stage},
+            status=status.HTTP_201_CREATED,
+        )

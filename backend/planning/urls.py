@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("versions/<int:version_id>/zones/", api.VersionZones.as_view(), name="version-zones"),
+    path("versions/<int:version_id>/clone/", api.VersionClone.as_view(), name="version-clone"),
+    path("zones/<int:pk>/", api.ZoneEdit.as_view(), name="zone-edit"),
+    path("zones/<int:pk>/history/", api.ZoneHistory.as_view(), name="zone-history"),
+    path("zones/<int:pk>/restore/<int:event_id>/", api.ZoneRestore.as_view(), name="zone-restore"),
+]
