@@ -95,6 +95,7 @@ READER_ROLE = envstr("EU_READER_ROLE", "eurbanisme_reader")
 READER_PASSWORD = envstr("EU_READER_PASSWORD", "")
 
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/admin/login/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -141,7 +142,8 @@ SPECTACULAR_SETTINGS = {
 
 # Zone validation (planning.validation): what a planner may save.
 EU_MAX_VERTICES = envint("EU_MAX_VERTICES", 20000)
-EU_OVERLAP_TOLERANCE_M2 = float(envstr("EU_OVERLAP_TOLERANCE_M2", "1.0"))
+# Slivers below this area (m²) are drawing noise (CAD snapping, reprojection), not overlaps or gaps.
+EU_OVERLAP_TOLERANCE_M2 = float(envstr("EU_OVERLAP_TOLERANCE_M2", "10"))
 
 # Debian 12 ships GDAL 3.6, older than Django 5.2 recommends; it works for everything used here.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

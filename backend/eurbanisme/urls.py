@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/planning/", include("planning.urls")),
     path("api/v1/", include("publish.urls")),
+    path("planning/", include("planning.web_urls")),
     path("", include("web.urls")),
 ]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import Refused
 
-from . import services
+from . import selectors, services
 from .models import PlanningEvent, PlanVersion, Zone
 from .serializers import PlanningEventSerializer, ZoneEditSerializer
 
@@ -18,6 +19,7 @@ ERR_IF_MATCH = (
     "This write needs an If-Match header with the zone's ETag (from GET), so that it cannot "
     "overwrite someone else's change."
 )
+ERR_POINT = "Give the point as lon and lat in degrees (EPSG:4326), e.g. ?lon=-7.62&lat=33.53."
 ERR_BAD_ETAG = "If-Match {value!r} is not an ETag of this API."
 
 
@@ -123,3 +125,50 @@ class VersionClone(APIView):
             {"id": clone.pk, "number": clone.number, "label": clone.label, "stage": clone.stage},
             status=status.HTTP_201_CREATED,
         )
+
+
+def _visible_version(request, version_id: int) -> PlanVersion:
+    """Staff see every version; the public only those in publish.plan_versions."""
+    version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+    if not request.user.is_authenticated:
+        from publish.models import PublishedPlanVersion
+
+        if not PublishedPlanVersion.objects.filter(pk=version_id).exists():
+            raise Http404
+    return version
+
+
+class VersionReport(APIView):
+    """A version's validation report: gaps, overlaps, codes, missing rules, lapsed reservations."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, version_id: int):
+        version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+        return Response(selectors.version_report(version=version))
+
+
+class VersionDiff(APIView):
+    """Zones added, removed or modified between two versions, with their rule changes."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, old_id: int, new_id: int):
+        old, new = _visible_version(request, old_id), _visible_version(request, new_id)
+        return Response(selectors.version_diff(old=old, new=new))
+
+
+class ChangesAt(APIView):
+    """ "What changes here?" at a point (lon, lat in EPSG:4326) between two versions."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, old_id: int, new_id: int):
+        old, new = _visible_version(request, old_id), _visible_version(request, new_id)
+        try:
+            lon, lat = float(request.query_params["lon"]), float(request.query_params["lat"])
+        except (KeyError, ValueError) as exc:
+            raise Refused(ERR_POINT, code="bad_point") from exc
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise Refused(ERR_POINT, code="bad_point")
+        return Response(selectors.changes_at(old=old, new=new, lon=lon, lat=lat))

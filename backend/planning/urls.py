@@ -5,6 +5,11 @@ from . import api
 urlpatterns = [
     path("versions/<int:version_id>/zones/", api.VersionZones.as_view(), name="version-zones"),
     path("versions/<int:version_id>/clone/", api.VersionClone.as_view(), name="version-clone"),
+    path("versions/<int:version_id>/report/", api.VersionReport.as_view(), name="version-report"),
+    path(
+        "versions/<int:old_id>/diff/<int:new_id>/", api.VersionDiff.as_view(), name="version-diff"
+    ),
+    path("versions/<int:old_id>/diff/<int:new_id>/at/", api.ChangesAt.as_view(), name="changes-at"),
     path("zones/<int:pk>/", api.ZoneEdit.as_view(), name="zone-edit"),
     path("zones/<int:pk>/history/", api.ZoneHistory.as_view(), name="zone-history"),
     path("zones/<int:pk>/restore/<int:event_id>/", api.ZoneRestore.as_view(), name="zone-restore"),
