@@ -142,6 +142,8 @@ SPECTACULAR_SETTINGS = {
 
 # Zone validation (planning.validation): what a planner may save.
 EU_MAX_VERTICES = envint("EU_MAX_VERTICES", 20000)
+EU_MAX_UPLOAD_BYTES = envint("EU_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Slivers below this area (m²) are drawing noise (CAD snapping, reprojection), not overlaps or gaps.
 EU_OVERLAP_TOLERANCE_M2 = float(envstr("EU_OVERLAP_TOLERANCE_M2", "10"))
 

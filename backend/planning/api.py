@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from dataclasses import asdict
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import Refused
 
-from . import selectors, services
+from . import selectors, services, transfer
 from .models import PlanningEvent, PlanVersion, Zone
 from .serializers import PlanningEventSerializer, ZoneEditSerializer
 
@@ -20,6 +24,8 @@ ERR_IF_MATCH = (
     "overwrite someone else's change."
 )
 ERR_POINT = "Give the point as lon and lat in degrees (EPSG:4326), e.g. ?lon=-7.62&lat=33.53."
+ERR_NO_FILE = "Send the file to import in the multipart field 'file'."
+ERR_UPLOAD_SIZE = "The file is larger than {limit} MB: split it, or import it with the command."
 ERR_BAD_ETAG = "If-Match {value!r} is not an ETag of this API."
 
 
@@ -172,3 +178,49 @@ class ChangesAt(APIView):
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise Refused(ERR_POINT, code="bad_point")
         return Response(selectors.changes_at(old=old, new=new, lon=lon, lat=lat))
+
+
+class VersionImport(APIView):
+    """Import zones from an uploaded file; `dry_run=true` returns the report and writes nothing."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request, version_id: int):
+        version = get_object_or_404(PlanVersion, pk=version_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise Refused(ERR_NO_FILE, code="no_file")
+        if upload.size > settings.EU_MAX_UPLOAD_BYTES:
+            raise Refused(
+                ERR_UPLOAD_SIZE.format(limit=settings.EU_MAX_UPLOAD_BYTES // 2**20),
+                code="too_big",
+                status=413,
+            )
+        mapping = {k[len("map_") :]: v for k, v in request.data.items() if k.startswith("map_")}
+        result = transfer.zones_import(
+            version=version,
+            data=upload.read(),
+            name=upload.name,
+            by=request.user,
+            crs=request.data.get("crs") or None,
+            mapping=mapping,
+            replace=request.data.get("mode", "replace") == "replace",
+            dry_run=str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes"),
+        )
+        return Response(
+            asdict(result), status=status.HTTP_201_CREATED if result.written else status.HTTP_200_OK
+        )
+
+
+class VersionExport(APIView):
+    """The zones of a version as GeoPackage, GeoJSON, zipped Shapefile, CSV or CNIG GeoPackage."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, version_id: int, fmt: str):
+        version = _visible_version(request, version_id)
+        content, media_type, filename = transfer.zones_export(version=version, fmt=fmt)
+        response = HttpResponse(content, content_type=media_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

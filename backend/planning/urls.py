@@ -10,6 +10,12 @@ urlpatterns = [
         "versions/<int:old_id>/diff/<int:new_id>/", api.VersionDiff.as_view(), name="version-diff"
     ),
     path("versions/<int:old_id>/diff/<int:new_id>/at/", api.ChangesAt.as_view(), name="changes-at"),
+    path("versions/<int:version_id>/import/", api.VersionImport.as_view(), name="version-import"),
+    path(
+        "versions/<int:version_id>/export.<str:fmt>",
+        api.VersionExport.as_view(),
+        name="version-export",
+    ),
     path("zones/<int:pk>/", api.ZoneEdit.as_view(), name="zone-edit"),
     path("zones/<int:pk>/history/", api.ZoneHistory.as_view(), name="zone-history"),
     path("zones/<int:pk>/restore/<int:event_id>/", api.ZoneRestore.as_view(), name="zone-restore"),

@@ -1,0 +1,386 @@
+"""Import and export of a version's zones: GeoPackage, zipped Shapefile, GeoJSON, DXF, CSV, CNIG."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection, transaction
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from accounts.models import User
+from common.errors import Invalid, Refused
+
+from . import selectors
+from .models import PlanningDocument, PlanVersion, Zone, ZoneCode, ZoneFamily
+from .services import _check_agency, _check_not_frozen, _event
+
+ERR_FORMAT = "Unsupported file {name!r}: send a GeoPackage, a zipped Shapefile, GeoJSON or DXF."
+ERR_READ = "The file could not be read as {kind}: {error}."
+ERR_NO_CRS = (
+    "The file does not say its coordinate system (DXF never does): declare it, e.g. "
+    "crs=EPSG:26191 (Merchich / Nord Maroc) or EPSG:26192 (Sud Maroc)."
+)
+ERR_CRS = "Unknown CRS {crs!r}: give an EPSG code that PROJ knows, e.g. EPSG:26191."
+ERR_NO_CODE = "No column gives the zone code: map one with code=<column> (columns: {columns})."
+ERR_EMPTY = "The file holds no polygon."
+ERR_IMPORT = "Import refused, nothing was written: {count} problem(s) in the resulting version."
+ERR_ZIP = "The zip holds no .shp file, or more than one."
+ERR_TOO_BIG = "The archive expands to more than {limit} MB: refused."
+
+MAX_UNZIPPED = 500 * 1024 * 1024
+# DXF: closed polylines are the zones CAD users draw; read them as polygons.
+pyogrio.set_gdal_config_options({"DXF_CLOSED_LINE_AS_POLYGON": "TRUE"})
+# Source column names (lower case) recognised without a mapping, as in CNIG and agency files.
+DEFAULT_MAPPING = {
+    "code": ["code", "libelle", "zone", "code_zone", "layer"],
+    "label_fr": ["label_fr", "libelong", "libelle_long", "designation", "nom"],
+    "label_ar": ["label_ar", "libelle_ar", "nom_ar"],
+    "max_height_m": ["max_height_m", "hauteur", "haut_max"],
+    "max_levels": ["max_levels", "niveaux", "nb_niveaux"],
+    "ground_coverage_max": ["ground_coverage_max", "cos", "emprise"],
+    "floor_area_ratio_max": ["floor_area_ratio_max", "cus"],
+    "min_lot_area_m2": ["min_lot_area_m2", "surf_min", "parcelle_min"],
+}
+RULE_COLUMNS = [
+    "max_height_m",
+    "max_levels",
+    "ground_coverage_max",
+    "floor_area_ratio_max",
+    "min_lot_area_m2",
+]
+# CNIG TYPEZONE from our families (U urban, AUc/AUs to urbanise, A agricultural, N natural).
+CNIG_TYPEZONE = {
+    ZoneFamily.DENSE_HOUSING: "U",
+    ZoneFamily.VILLAS: "U",
+    ZoneFamily.MIXED: "U",
+    ZoneFamily.ECONOMIC: "U",
+    ZoneFamily.EQUIPMENT: "U",
+    ZoneFamily.TOURISM: "AUc",
+    ZoneFamily.GREEN: "N",
+    ZoneFamily.NO_BUILD: "N",
+    ZoneFamily.RURAL: "A",
+}
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or would do on a dry run."""
+
+    features: int
+    written: bool
+    source_crs: str
+    sha256: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _unzip_shapefile(data: bytes, workdir: Path) -> Path:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # Zip bombs: refuse by the declared sizes before extracting anything.
+        if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED:
+            raise Refused(ERR_TOO_BIG.format(limit=MAX_UNZIPPED // 2**20), code="too_big")
+        shps = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+        if len(shps) != 1:
+            raise Refused(ERR_ZIP, code="bad_zip")
+        for info in archive.infolist():
+            # Path traversal: keep only the base name of every member.
+            name = Path(info.filename).name
+            if name and not info.is_dir():
+                (workdir / name).write_bytes(archive.read(info))
+        return workdir / Path(shps[0]).name
+
+
+def read_zones(
+    data: bytes, name: str, *, crs: str | None = None, mapping: dict[str, str] | None = None
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Read polygons from a file into EPSG:4326 with the zone columns; say the source CRS."""
+    suffix = Path(name).suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if suffix == ".zip":
+            path, kind = _unzip_shapefile(data, workdir), "a zipped Shapefile"
+        elif suffix in (".gpkg", ".geojson", ".json", ".dxf"):
+            path = workdir / f"upload{suffix}"
+            path.write_bytes(data)
+            kind = {".gpkg": "GeoPackage", ".dxf": "DXF"}.get(suffix, "GeoJSON")
+        else:
+            raise Refused(ERR_FORMAT.format(name=name), code="unsupported_format", status=415)
+        try:
+            frame = pyogrio.read_dataframe(path)
+        except Exception as exc:  # noqa: BLE001 - GDAL's errors are many; all mean "unreadable"
+            raise Refused(ERR_READ.format(kind=kind, error=exc), code="unreadable") from exc
+    if crs:
+        try:
+            source = CRS.from_user_input(crs)
+        except CRSError as exc:
+            raise Refused(ERR_CRS.format(crs=crs), code="unknown_crs") from exc
+        frame = frame.set_crs(source, allow_override=True)
+    elif frame.crs is None:
+        raise Refused(ERR_NO_CRS, code="crs_required")
+    source_crs = frame.crs.to_string()
+    frame = frame[frame.geometry.notna()]
+    # CAD files draw zones as closed polylines: a closed ring is a polygon.
+    rings = frame.geometry.geom_type.eq("LineString") & frame.geometry.is_ring
+    frame.loc[rings, "geometry"] = [shapely.Polygon(g.coords) for g in frame.geometry[rings]]
+    frame = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if frame.empty:
+        raise Refused(ERR_EMPTY, code="empty")
+    frame = frame.to_crs(4326)
+    return _map_columns(frame, mapping or {}), source_crs
+
+
+def _map_columns(frame: gpd.GeoDataFrame, mapping: dict[str, str]) -> gpd.GeoDataFrame:
+    lower = {c.lower(): c for c in frame.columns if c != "geometry"}
+    out = gpd.GeoDataFrame(geometry=shapely.force_2d(frame.geometry.values), crs=4326)
+    for target, candidates in DEFAULT_MAPPING.items():
+        source = mapping.get(target) or next((lower[c] for c in candidates if c in lower), None)
+        out[target] = frame[source].values if source in frame.columns else None
+    if out["code"].isna().all():
+        raise Refused(ERR_NO_CODE.format(columns=", ".join(lower.values())), code="no_code")
+    return out
+
+
+@transaction.atomic
+def zones_import(
+    *,
+    version: PlanVersion,
+    data: bytes,
+    name: str,
+    by: User | None,
+    crs: str | None = None,
+    mapping: dict[str, str] | None = None,
+    replace: bool = True,
+    dry_run: bool = False,
+    progress=None,
+) -> ImportResult:
+    """Import zones into a draft version, all or nothing, checked by the version report.
+
+    The features are written, the whole version is validated set-wise in PostGIS, and the
+    transaction is rolled back on a dry run or when the report finds errors.
+    """
+    version = PlanVersion.objects.select_for_update().select_related("document").get(pk=version.pk)
+    _check_agency(document=version.document, by=by)
+    _check_not_frozen(version)
+    frame, source_crs = read_zones(data, name, crs=crs, mapping=mapping)
+    codes = {c.code: c for c in ZoneCode.objects.filter(document_id=version.document_id)}
+    sha256 = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        if replace:
+            Zone.objects.filter(version=version).delete()
+        zones = []
+        for i, row in enumerate(frame.itertuples(index=False)):
+            code = str(row.code)
+            entry = codes.get(code)
+            geom = row.geometry
+            if geom.geom_type == "Polygon":
+                geom = shapely.multipolygons([geom])
+            zones.append(
+                Zone(
+                    version=version,
+                    key=f"I-{sha256[:8]}-{i + 1:06d}",
+                    code=code,
+                    label_fr=_text(row.label_fr) or (entry.label_fr if entry else code),
+                    label_ar=_text(row.label_ar) or (entry.label_ar if entry else ""),
+                    family=entry.family if entry else ZoneFamily.MIXED,
+                    geom=GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326),
+                    **_rules(row, entry),
+                )
+            )
+            if progress:
+                progress.update(1)
+        Zone.objects.bulk_create(zones, batch_size=2000)
+        report = selectors.version_report(version=version)
+        unknown = sorted({z.code for z in zones} - set(codes)) if codes else []
+        if not report["valid"] or dry_run or unknown:
+            transaction.savepoint_rollback(savepoint)
+        else:
+            transaction.savepoint_commit(savepoint)
+    if unknown and not dry_run:
+        raise Invalid(
+            ERR_IMPORT.format(count=len(unknown)),
+            problems=[
+                {"code": "unknown_code", "message": f"Code {c!r} is not in the code list."}
+                for c in unknown
+            ],
+        )
+    if not report["valid"] and not dry_run:
+        raise Invalid(ERR_IMPORT.format(count=sum(report["summary"].values())), problems=[report])
+    written = not dry_run
+    if written:
+        _event(
+            document=version.document,
+            version=version,
+            actor=by,
+            action="zones_import",
+            payload={
+                "file": Path(name).name,
+                "sha256": sha256,
+                "features": len(zones),
+                "source_crs": source_crs,
+                "replace": replace,
+            },
+        )
+    return ImportResult(
+        features=len(zones), written=written, source_crs=source_crs, sha256=sha256, report=report
+    )
+
+
+# Where the file gives no value, a rule comes from the règlement: the code's own limit.
+_CODE_DEFAULTS = {
+    "max_height_m": "max_height_m_limit",
+    "max_levels": "max_levels_limit",
+    "ground_coverage_max": "ground_coverage_limit",
+    "floor_area_ratio_max": "floor_area_ratio_limit",
+    "min_lot_area_m2": "min_lot_area_m2_floor",
+}
+
+
+def _rules(row: Any, entry: ZoneCode | None) -> dict[str, Any]:
+    rules = {c: _number(getattr(row, c)) for c in RULE_COLUMNS}
+    if entry is not None:
+        for name, limit in _CODE_DEFAULTS.items():
+            if rules[name] is None:
+                rules[name] = getattr(entry, limit)
+    if rules["max_levels"] is not None:
+        rules["max_levels"] = int(rules["max_levels"])
+    return rules
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or value != value else str(value)  # NaN != NaN
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+EXPORT_FORMATS = {
+    "gpkg": ("GPKG", "application/geopackage+sqlite3"),
+    "geojson": ("GeoJSON", "application/geo+json"),
+    "shp": ("ESRI Shapefile", "application/zip"),
+    "csv": ("CSV", "text/csv"),
+    "cnig": ("GPKG", "application/geopackage+sqlite3"),
+}
+SHAPEFILE_NAMES = {
+    "max_height_m": "HAUTEUR",
+    "max_levels": "NIVEAUX",
+    "ground_coverage_max": "COS",
+    "floor_area_ratio_max": "CUS",
+    "min_lot_area_m2": "SURF_MIN",
+    "setback_road_m": "RECUL_VOIE",
+    "setback_neighbour_m": "RECUL_LIM",
+    "allowed_uses": "AUTORISES",
+    "prohibited_uses": "INTERDITS",
+    "label_fr": "LIBELONG",
+    "label_ar": "LIBELLE_AR",
+    "code": "LIBELLE",
+}
+ERR_EXPORT_FORMAT = "Unknown export format {fmt!r}: use one of {formats}."
+
+
+def zones_frame(version: PlanVersion) -> gpd.GeoDataFrame:
+    """The zones of a version as a GeoDataFrame in EPSG:4326."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, key, code, label_fr, label_ar, family, max_height_m, max_levels, "
+            "ground_coverage_max, floor_area_ratio_max, min_lot_area_m2, setback_road_m, "
+            "setback_neighbour_m, array_to_string(allowed_uses, ';') AS allowed_uses, "
+            "array_to_string(prohibited_uses, ';') AS prohibited_uses, ST_AsBinary(geom) "
+            "FROM planning_zone WHERE version_id = %s ORDER BY id",
+            [version.pk],
+        )
+        names = [c.name for c in cursor.description][:-1]
+        rows = cursor.fetchall()
+    geoms = shapely.from_wkb([bytes(r[-1]) for r in rows])
+    frame = gpd.GeoDataFrame([r[:-1] for r in rows], columns=names, geometry=geoms, crs=4326)
+    return frame
+
+
+def cnig_frames(version: PlanVersion) -> dict[str, gpd.GeoDataFrame]:
+    """zone_urba and doc_urba after the CNIG standard, for interoperability."""
+    document: PlanningDocument = version.document
+    idurba = f"{document.code}_{version.number}"
+    zones = zones_frame(version)
+    zone_urba = gpd.GeoDataFrame(
+        {
+            "LIBELLE": zones["code"],
+            "LIBELONG": zones["label_fr"],
+            "TYPEZONE": [CNIG_TYPEZONE.get(f, "U") for f in zones["family"]],
+            "IDURBA": idurba,
+            "DATAPPRO": document.approved_on.strftime("%Y%m%d") if document.approved_on else None,
+        },
+        geometry=zones.geometry,
+        crs=4326,
+    )
+    doc_urba = gpd.GeoDataFrame(
+        {
+            "IDURBA": [idurba],
+            "TYPEDOC": [document.doc_type],
+            "ETAT": [document.status],
+            "NOMPROC": [version.label],
+            "DATAPPRO": [zone_urba["DATAPPRO"].iloc[0] if len(zone_urba) else None],
+        },
+        geometry=[shapely.from_wkt(document.perimeter.wkt)],
+        crs=4326,
+    )
+    return {"zone_urba": zone_urba, "doc_urba": doc_urba}
+
+
+def zones_export(*, version: PlanVersion, fmt: str) -> tuple[bytes, str, str]:
+    """The version's zones as a file: (content, media type, file name)."""
+    if fmt not in EXPORT_FORMATS:
+        raise Refused(
+            ERR_EXPORT_FORMAT.format(fmt=fmt, formats=", ".join(EXPORT_FORMATS)),
+            code="unknown_format",
+            status=404,
+        )
+    driver, media_type = EXPORT_FORMATS[fmt]
+    stem = f"{version.document.code}_v{version.number}"
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if fmt == "cnig":
+            path = workdir / f"{stem}_cnig.gpkg"
+            for layer, frame in cnig_frames(version).items():
+                pyogrio.write_dataframe(frame, path, layer=layer, driver=driver)
+            return path.read_bytes(), media_type, path.name
+        frame = zones_frame(version)
+        if fmt == "csv":
+            path = workdir / f"{stem}.csv"
+            pyogrio.write_dataframe(
+                frame, path, driver=driver, layer_options={"GEOMETRY": "AS_WKT"}
+            )
+            return path.read_bytes(), media_type, path.name
+        if fmt == "shp":
+            folder = workdir / "shp"
+            folder.mkdir()
+            # Shapefile field names are cut to 10 characters: give them readable short names.
+            pyogrio.write_dataframe(
+                frame.rename(columns=SHAPEFILE_NAMES),
+                folder / f"{stem}.shp",
+                driver=driver,
+                layer_options={"ENCODING": "UTF-8"},
+            )
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for member in sorted(folder.iterdir()):
+                    archive.write(member, member.name)
+            return buffer.getvalue(), media_type, f"{stem}.zip"
+        suffix = "gpkg" if fmt == "gpkg" else "geojson"
+        path = workdir / f"{stem}.{suffix}"
+        pyogrio.write_dataframe(frame, path, driver=driver)
+        return path.read_bytes(), media_type, path.name
