@@ -64,20 +64,23 @@ def version_report(*, version: PlanVersion) -> dict[str, Any]:
             """,
             p,
         ),
+        # One GiST probe per zone (LATERAL), whatever the planner's statistics say.
         "overlaps": _rows(
             """
-            SELECT a.id AS zone_id, a.code, b.id AS other_zone_id, b.code AS other_code,
-                   round(ST_Area(i.geom::geography)::numeric, 1)::float AS area_m2,
-                   ST_AsGeoJSON(ST_PointOnSurface(i.geom)) AS location
+            SELECT a.id AS zone_id, a.code, o.id AS other_zone_id, o.code AS other_code,
+                   round(o.area::numeric, 1)::float AS area_m2, o.location
             FROM planning_zone a
-            JOIN planning_zone b ON b.version_id = a.version_id AND a.id < b.id
-                                AND a.geom && b.geom AND ST_Intersects(a.geom, b.geom)
-            CROSS JOIN LATERAL (SELECT ST_Intersection(a.geom, b.geom) AS geom) i
-            WHERE a.version_id = %(v)s AND ST_Area(i.geom::geography) > %(tol)s
+            CROSS JOIN LATERAL (
+              SELECT b.id, b.code, ST_Area(i.geom::geography) AS area,
+                     ST_AsGeoJSON(ST_PointOnSurface(i.geom)) AS location
+              FROM planning_zone b
+              CROSS JOIN LATERAL (SELECT ST_Intersection(a.geom, b.geom) AS geom) i
+              WHERE b.geom && a.geom AND b.version_id = a.version_id AND b.id > a.id
+                AND ST_Intersects(a.geom, b.geom) AND ST_Area(i.geom::geography) > %(tol)s
+            ) o
+            WHERE a.version_id = %(v)s
             ORDER BY area_m2 DESC
-            """,
-            p,
-        ),
+            """, p),
         "unknown_codes": _rows(
             "SELECT z.id, z.code, ST_AsGeoJSON(ST_PointOnSurface(z.geom)) AS location "
             "FROM planning_zone z WHERE z.version_id = %(v)s AND NOT EXISTS ("

@@ -200,6 +200,9 @@ def zones_import(
             if progress:
                 progress.update(1)
         Zone.objects.bulk_create(zones, batch_size=2000)
+        with connection.cursor() as cursor:
+            # Fresh statistics, or the report's joins are planned for an empty version.
+            cursor.execute("ANALYZE planning_zone")
         report = selectors.version_report(version=version)
         unknown = sorted({z.code for z in zones} - set(codes)) if codes else []
         if not report["valid"] or dry_run or unknown:
