@@ -42,3 +42,11 @@ demo:  ## reload the demo data (DESTROYS the current data of the private databas
 lock:  ## re-pin requirements.lock from requirements.in
 	python3 -m venv var/lockenv && var/lockenv/bin/pip install -q -r requirements.in \
 	  && var/lockenv/bin/pip freeze --exclude-editable > requirements.lock && rm -rf var/lockenv
+
+bench-tiles:  ## tile benchmark (bench/tiles/README.md): ours vs tipg, pygeoapi and raw SQL
+	test -x var/benchenv/bin/uvicorn || (python3 -m venv var/benchenv \
+	  && var/benchenv/bin/pip install -q -r bench/tiles/requirements.txt)
+	$(ENV) $(PY) bench/tiles/bench.py
+
+bench-editing:  ## editing benchmarks (bench/editing/bench.py): import, validation, one-zone save
+	$(ENV) $(PY) bench/editing/bench.py

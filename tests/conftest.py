@@ -17,8 +17,12 @@ PASSWORD = "a-test-password-42"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """The test database, migrated, with the demo agglomeration loaded once and committed."""
+    from django.db import connection
+
     from web import demo
 
+    # Never load into a real database, whatever pytest-django decided to set up.
+    assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
     with django_db_blocker.unblock():
         demo.load(progress=False, rasters_dir=tmp_path_factory.mktemp("rasters"))
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+# Half the Web Mercator world width, in metres.
+WORLD_HALF = 20037508.342789244
+# Below z13, polygons smaller than this many display pixels (512-px tiles) are left out: they
+# would vanish when drawn, and dropping them before ST_AsMVTGeom keeps low-zoom tiles small.
+MIN_PIXELS = 1.0
 
 
 @dataclass(frozen=True)
@@ -15,14 +20,31 @@ class Layer:
     view: str
     description: str
     fields: dict[str, str]
+    geometry: str = "polygon"
     minzoom: int = 0
     maxzoom: int = 22
-    extra: dict = field(default_factory=dict)
+    # At most this many features per tile, declared in the TileJSON.
+    feature_limit: int = 20000
 
     @cached_property
     def sql(self) -> str:
-        """The ST_AsMVT query, with %(z)s, %(x)s and %(y)s bound by the driver."""
+        """The ST_AsMVT query; %(z)s, %(x)s, %(y)s and the zoom-derived values are bound."""
         return (SQL_DIR / f"{self.name}.sql").read_text()
+
+    def params(
+        self, z: int, x: int, y: int, document: str | None = None
+    ) -> dict[str, float | int | str | None]:
+        """The bound parameters of the layer query for one tile (`document`: one plan only)."""
+        tile_m = 2 * WORLD_HALF / (1 << z)
+        pixel_m = tile_m / 512
+        return {
+            "z": z,
+            "x": x,
+            "y": y,
+            "limit": self.feature_limit,
+            "min_area": MIN_PIXELS * pixel_m * pixel_m if z < 13 else 0.0,
+            "document": document,
+        }
 
 
 LAYERS: dict[str, Layer] = {
@@ -43,6 +65,8 @@ LAYERS: dict[str, Layer] = {
                 "version_id": "Number",
                 "document_code": "String",
             },
+            # ~8,000 parcels-sized zones make ~450 KB of MVT (~200 KB gzipped): under 500 KB.
+            feature_limit=8000,
         ),
         Layer(
             "prescriptions",
@@ -76,12 +100,14 @@ LAYERS: dict[str, Layer] = {
             "publish.equipment",
             "Équipements publics existants.",
             {"id": "Number", "kind": "String", "name_fr": "String", "name_ar": "String"},
+            geometry="point",
         ),
         Layer(
             "basemap",
             "publish.basemap",
             "Fond de plan servi par le système: mer, trait de côte, routes, oueds, voie ferrée.",
             {"kind": "String", "name_fr": "String", "name_ar": "String"},
+            geometry="mixed",
         ),
     ]
 }

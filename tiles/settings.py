@@ -5,6 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+ERR_SETTING = "{name} must be an integer, got {value!r}."
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(ERR_SETTING.format(name=name, value=value)) from None
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -14,6 +24,14 @@ class Settings:
     pool_min: int
     pool_max: int
     max_zoom: int
+    # Byte budget of the in-memory tile cache (gzip bytes); 0 turns the memory cache off.
+    cache_bytes: int = 128 * 1024 * 1024
+    # A directory for the optional disk cache; empty turns it off.
+    disk_cache_dir: str = ""
+    # max-age sent to browsers and proxies; 0 (the default) makes every reuse a revalidation,
+    # which costs us a 304 without touching the database, so no one ever sees a stale tile.
+    max_age: int = 0
+    gzip_level: int = 6
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -21,9 +39,13 @@ class Settings:
         return cls(
             database_url=os.environ.get("EU_TILES_DATABASE_URL", ""),
             reader_role=os.environ.get("EU_READER_ROLE", "eurbanisme_reader"),
-            pool_min=int(os.environ.get("EU_TILES_POOL_MIN", "1")),
-            pool_max=int(os.environ.get("EU_TILES_POOL_MAX", "8")),
-            max_zoom=int(os.environ.get("EU_TILES_MAX_ZOOM", "22")),
+            pool_min=_int("EU_TILES_POOL_MIN", 1),
+            pool_max=_int("EU_TILES_POOL_MAX", 8),
+            max_zoom=_int("EU_TILES_MAX_ZOOM", 22),
+            cache_bytes=_int("EU_TILES_CACHE_MB", 128) * 1024 * 1024,
+            disk_cache_dir=os.environ.get("EU_TILES_DISK_CACHE", ""),
+            max_age=_int("EU_TILES_MAX_AGE", 0),
+            gzip_level=_int("EU_TILES_GZIP_LEVEL", 6),
         )
 
     def conninfo(self) -> str:

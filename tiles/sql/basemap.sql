@@ -5,5 +5,6 @@ FROM (
          ST_AsMVTGeom(b.geom_3857, env.geom, 4096, 64, true) AS geom
   FROM publish.basemap b, env
   WHERE b.geom_3857 && env.geom
+  LIMIT %(limit)s
 ) t
 WHERE t.geom IS NOT NULL

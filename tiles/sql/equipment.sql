@@ -5,5 +5,6 @@ FROM (
          ST_AsMVTGeom(e.geom_3857, env.geom, 4096, 64, true) AS geom
   FROM publish.equipment e, env
   WHERE e.geom_3857 && env.geom
+  LIMIT %(limit)s
 ) t
 WHERE t.geom IS NOT NULL

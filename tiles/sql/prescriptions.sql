@@ -6,5 +6,7 @@ FROM (
          ST_AsMVTGeom(p.geom_3857, env.geom, 4096, 64, true) AS geom
   FROM publish.prescriptions p, env
   WHERE p.geom_3857 && env.geom
+    AND (%(document)s::text IS NULL OR p.document_code = %(document)s)
+  LIMIT %(limit)s
 ) t
 WHERE t.geom IS NOT NULL

@@ -6,5 +6,6 @@ FROM (
          ST_AsMVTGeom(v.geom_3857, env.geom, 4096, 64, true) AS geom
   FROM publish.territories v, env
   WHERE v.geom_3857 && env.geom AND (v.level = 'commune' OR %(z)s >= 10)
+  LIMIT %(limit)s
 ) t
 WHERE t.geom IS NOT NULL
