@@ -215,6 +215,24 @@ class ZoneCode(models.Model):
         return f"{self.code} {self.label_fr}"
 
 
+# A zone's descriptive and rule attributes, in one order for the API, imports and exports.
+ZONE_ATTRIBUTES = [
+    "code",
+    "label_fr",
+    "label_ar",
+    "family",
+    "max_height_m",
+    "max_levels",
+    "ground_coverage_max",
+    "floor_area_ratio_max",
+    "min_lot_area_m2",
+    "setback_road_m",
+    "setback_neighbour_m",
+    "allowed_uses",
+    "prohibited_uses",
+]
+
+
 class PrescriptionKind(models.TextChoices):
     EQUIPMENT_RESERVATION = "equipment_reservation", "Réservation pour équipement public"
     ROAD_RESERVATION = "road_reservation", "Emprise de voirie projetée"

@@ -80,7 +80,9 @@ def version_report(*, version: PlanVersion) -> dict[str, Any]:
             ) o
             WHERE a.version_id = %(v)s
             ORDER BY area_m2 DESC
-            """, p),
+            """,
+            p,
+        ),
         "unknown_codes": _rows(
             "SELECT z.id, z.code, ST_AsGeoJSON(ST_PointOnSurface(z.geom)) AS location "
             "FROM planning_zone z WHERE z.version_id = %(v)s AND NOT EXISTS ("

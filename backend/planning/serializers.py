@@ -4,23 +4,7 @@ from rest_framework import serializers
 
 from common.api import GeoJSONGeometryField, parse_srid
 
-from .models import PlanningEvent, Zone
-
-RULE_FIELDS = [
-    "code",
-    "label_fr",
-    "label_ar",
-    "family",
-    "max_height_m",
-    "max_levels",
-    "ground_coverage_max",
-    "floor_area_ratio_max",
-    "min_lot_area_m2",
-    "setback_road_m",
-    "setback_neighbour_m",
-    "allowed_uses",
-    "prohibited_uses",
-]
+from .models import ZONE_ATTRIBUTES, PlanningEvent, Zone
 
 
 class ZoneEditSerializer(serializers.ModelSerializer):
@@ -32,7 +16,7 @@ class ZoneEditSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Zone
-        fields = ["id", "version", "key", *RULE_FIELDS, "revision", "geometry", "crs", "repair"]
+        fields = ["id", "version", "key", *ZONE_ATTRIBUTES, "revision", "geometry", "crs", "repair"]
         read_only_fields = ["id", "version", "revision"]
         # Rules are checked by planning.validation, with located messages, not by DRF.
         extra_kwargs = {"key": {"required": False, "validators": []}}

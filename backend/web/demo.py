@@ -23,6 +23,7 @@ from fixtures.rasters import write_rasters
 from inquiry.models import Inquiry, InquiryEvent, InquiryStatus
 from planning import services
 from planning.models import (
+    ZONE_ATTRIBUTES,
     AttachedFile,
     DocumentStatus,
     PlanningDocument,
@@ -96,22 +97,7 @@ def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
                 copy.write_row(row)
 
 
-ZONE_COLUMNS = [
-    "key",
-    "code",
-    "label_fr",
-    "label_ar",
-    "family",
-    "max_height_m",
-    "max_levels",
-    "ground_coverage_max",
-    "floor_area_ratio_max",
-    "min_lot_area_m2",
-    "setback_road_m",
-    "setback_neighbour_m",
-    "allowed_uses",
-    "prohibited_uses",
-]
+ZONE_COLUMNS = ["key", *ZONE_ATTRIBUTES]
 PRESCRIPTION_COLUMNS = [
     "key",
     "kind",
