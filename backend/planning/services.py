@@ -249,13 +249,20 @@ def _repair(geom):
 
 
 def _validated(
-    values: dict[str, Any], *, version: PlanVersion, exclude_id: int | None, repair: bool
+    values: dict[str, Any],
+    *,
+    version: PlanVersion,
+    exclude_id: int | None,
+    repair: bool,
+    geometry: bool = True,
 ) -> dict[str, Any]:
     if repair:
         values["geom"] = _repair(values["geom"])
     if values["geom"].geom_type == "Polygon":
         values["geom"] = MultiPolygon(values["geom"], srid=values["geom"].srid)
-    problems = validate_zone(values, version=version, exclude_id=exclude_id)
+    problems = validate_zone(
+        values, version=version, exclude_id=exclude_id, geometry=geometry or repair
+    )
     if problems:
         raise Invalid(
             ERR_INVALID_ZONE.format(count=len(problems)), problems=[p.as_dict() for p in problems]
@@ -313,7 +320,13 @@ def zone_update(
         raise Refused(f"Unknown zone fields: {', '.join(sorted(unknown))}.", code="unknown_field")
     before = _snapshot(zone)
     values = {name: getattr(zone, name) for name in ZONE_FIELDS} | changes
-    values = _validated(values, version=zone.version, exclude_id=zone.pk, repair=repair)
+    values = _validated(
+        values,
+        version=zone.version,
+        exclude_id=zone.pk,
+        repair=repair,
+        geometry="geom" in changes,
+    )
     for name in ZONE_FIELDS:
         setattr(zone, name, values[name])
     zone.revision += 1

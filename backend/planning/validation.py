@@ -191,9 +191,19 @@ def check_rules(values: dict[str, Any], *, version: PlanVersion) -> list[Problem
 
 
 def validate_zone(
-    values: dict[str, Any], *, version: PlanVersion, exclude_id: int | None = None
+    values: dict[str, Any],
+    *,
+    version: PlanVersion,
+    exclude_id: int | None = None,
+    geometry: bool = True,
 ) -> list[Problem]:
-    """All save-time checks of a zone; an empty list means it may be saved."""
+    """All save-time checks of a zone; an empty list means it may be saved.
+
+    `geometry=False` skips the geometric checks when the geometry did not change: it passed them
+    when it was saved, and they dominate the cost of an edit in a large plan.
+    """
+    if not geometry:
+        return check_rules(values, version=version)
     geom = values["geom"]
     problems = check_geometry(geom)
     if not any(p.code in ("geometry_empty", "geometry_type", "geometry_invalid") for p in problems):
