@@ -139,6 +139,8 @@ def version_clone(*, version: PlanVersion, label: str, by: User | None) -> PlanV
                 f"SELECT %s, {columns} FROM {table} WHERE version_id = %s",
                 [clone.pk, version.pk],
             )
+        # Fresh statistics, or the next report's joins are planned for an empty version.
+        cursor.execute("ANALYZE planning_zone")
     _event(
         document=document,
         version=clone,

@@ -13,16 +13,16 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 import shapely
-from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from accounts.models import User
+from common.db import copy_rows
 from common.errors import Invalid, Refused
 
 from . import selectors
-from .models import PlanningDocument, PlanVersion, Zone, ZoneCode, ZoneFamily
+from .models import ZONE_ATTRIBUTES, PlanningDocument, PlanVersion, Zone, ZoneCode, ZoneFamily
 from .services import _check_agency, _check_not_frozen, _event
 
 ERR_FORMAT = "Unsupported file {name!r}: send a GeoPackage, a zipped Shapefile, GeoJSON or DXF."
@@ -52,6 +52,7 @@ DEFAULT_MAPPING = {
     "floor_area_ratio_max": ["floor_area_ratio_max", "cus"],
     "min_lot_area_m2": ["min_lot_area_m2", "surf_min", "parcelle_min"],
 }
+IMPORT_COLUMNS = ["key", *ZONE_ATTRIBUTES]
 RULE_COLUMNS = [
     "max_height_m",
     "max_levels",
@@ -182,29 +183,40 @@ def zones_import(
         for i, row in enumerate(frame.itertuples(index=False)):
             code = str(row.code)
             entry = codes.get(code)
-            geom = row.geometry
-            if geom.geom_type == "Polygon":
-                geom = shapely.multipolygons([geom])
             zones.append(
-                Zone(
-                    version=version,
-                    key=f"I-{sha256[:8]}-{i + 1:06d}",
-                    code=code,
-                    label_fr=_text(row.label_fr) or (entry.label_fr if entry else code),
-                    label_ar=_text(row.label_ar) or (entry.label_ar if entry else ""),
-                    family=entry.family if entry else ZoneFamily.MIXED,
-                    geom=GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326),
+                {
+                    "key": f"I-{sha256[:8]}-{i + 1:06d}",
+                    "code": code,
+                    "label_fr": _text(row.label_fr) or (entry.label_fr if entry else code),
+                    "label_ar": _text(row.label_ar) or (entry.label_ar if entry else ""),
+                    "family": entry.family if entry else ZoneFamily.MIXED,
+                    "setback_road_m": None,
+                    "setback_neighbour_m": None,
+                    "allowed_uses": [],
+                    "prohibited_uses": [],
                     **_rules(row, entry),
-                )
+                }
             )
             if progress:
                 progress.update(1)
-        Zone.objects.bulk_create(zones, batch_size=2000)
+        multi = [
+            g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
+            for g in frame.geometry
+        ]
+        geoms = shapely.to_wkb(shapely.set_srid(multi, 4326), hex=True, include_srid=True)
+        copy_rows(
+            "planning_zone",
+            ["version_id", *IMPORT_COLUMNS, "geom"],
+            (
+                (version.pk, *(z[c] for c in IMPORT_COLUMNS), g)
+                for z, g in zip(zones, geoms, strict=True)
+            ),
+        )
         with connection.cursor() as cursor:
             # Fresh statistics, or the report's joins are planned for an empty version.
             cursor.execute("ANALYZE planning_zone")
         report = selectors.version_report(version=version)
-        unknown = sorted({z.code for z in zones} - set(codes)) if codes else []
+        unknown = sorted({z["code"] for z in zones} - set(codes)) if codes else []
         if not report["valid"] or dry_run or unknown:
             transaction.savepoint_rollback(savepoint)
         else:

@@ -17,7 +17,7 @@ from pyproj import Transformer
 from tqdm import tqdm
 
 from accounts.models import Role, User
-from common.db import db_now
+from common.db import copy_rows, db_now
 from fixtures.generator import APPROVED_BO_DATE, SRID, ZONE_CODES, Dataset, generate
 from fixtures.rasters import write_rasters
 from inquiry.models import Inquiry, InquiryEvent, InquiryStatus
@@ -89,14 +89,6 @@ def _multi(geom: shapely.Geometry) -> shapely.Geometry:
     return geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon([geom])
 
 
-def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-    """Bulk insert with COPY: a 200,000-zone plan loads in seconds."""
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 ZONE_COLUMNS = ["key", *ZONE_ATTRIBUTES]
 PRESCRIPTION_COLUMNS = [
     "key",
@@ -114,7 +106,7 @@ def _load_zones(version: PlanVersion, zones: list[dict]) -> None:
     rows = (
         (version.pk, *(z[c] for c in ZONE_COLUMNS), g) for z, g in zip(zones, geoms, strict=True)
     )
-    _copy("planning_zone", ["version_id", *ZONE_COLUMNS, "geom"], rows)
+    copy_rows("planning_zone", ["version_id", *ZONE_COLUMNS, "geom"], rows)
 
 
 def _load_prescriptions(version: PlanVersion, prescriptions: list[dict]) -> None:
@@ -127,7 +119,7 @@ def _load_prescriptions(version: PlanVersion, prescriptions: list[dict]) -> None
         )
         for p, g in zip(prescriptions, geoms, strict=True)
     )
-    _copy("planning_prescription", ["version_id", *PRESCRIPTION_COLUMNS, "geom"], rows)
+    copy_rows("planning_prescription", ["version_id", *PRESCRIPTION_COLUMNS, "geom"], rows)
 
 
 def _load_articles(version: PlanVersion, articles: list[dict], zones: list[dict]) -> None:
@@ -147,7 +139,7 @@ def _load_articles(version: PlanVersion, articles: list[dict], zones: list[dict]
         )
         for i, a in enumerate(articles)
     )
-    _copy(
+    copy_rows(
         "planning_regulationarticle",
         [
             "version_id",
@@ -397,7 +389,7 @@ def _open_inquiry(version: PlanVersion) -> None:
 
 def _load_ground(ds: Dataset) -> None:
     communes = dict(Commune.objects.values_list("code", "id"))
-    _copy(
+    copy_rows(
         "territory_equipment",
         ["kind", "name_fr", "name_ar", "commune_id", "geom"],
         (
@@ -405,7 +397,7 @@ def _load_ground(ds: Dataset) -> None:
             for e, g in zip(ds.equipment, _ewkb(e["geom"] for e in ds.equipment), strict=True)
         ),
     )
-    _copy(
+    copy_rows(
         "territory_buildingpermit",
         ["reference", "kind", "issued_on", "floor_area_m2", "levels", "commune_id", "geom"],
         (
@@ -421,7 +413,7 @@ def _load_ground(ds: Dataset) -> None:
             for p, g in zip(ds.permits, _ewkb(p["geom"] for p in ds.permits), strict=True)
         ),
     )
-    _copy(
+    copy_rows(
         "territory_basefeature",
         ["kind", "name_fr", "name_ar", "geom"],
         (

@@ -126,6 +126,8 @@ def main() -> None:
                 "ORDER BY id LIMIT 10000",
                 [study.pk, approved.pk],
             )
+            # As an import or a clone does: statistics for the new version.
+            cursor.execute("ANALYZE planning_zone")
 
         def raw_valid():
             with connection.cursor() as cursor:
