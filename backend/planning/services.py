@@ -334,6 +334,7 @@ def zone_update(
     zone.revision += 1
     zone.full_clean(exclude=["version", "geom_3857"])
     zone.save()
+    after = _snapshot(zone)
     _event(
         document=zone.version.document,
         version=zone.version,
@@ -343,8 +344,8 @@ def zone_update(
             "zone": zone.pk,
             "key": zone.key,
             "revision": zone.revision,
-            "before": {k: v for k, v in before.items() if v != _snapshot(zone)[k]},
-            "after": {k: v for k, v in _snapshot(zone).items() if v != before[k]},
+            "before": {k: v for k, v in before.items() if v != after[k]},
+            "after": {k: v for k, v in after.items() if v != before[k]},
         },
     )
     return zone
