@@ -94,14 +94,18 @@ def document_set_status(*, document: PlanningDocument, status: str, by: User | N
     )
 
 
+def _next_number(document: PlanningDocument) -> int:
+    # Called with the document row locked, so two new versions never get the same number.
+    last = document.versions.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
 @transaction.atomic
 def version_create(*, document: PlanningDocument, label: str, by: User | None) -> PlanVersion:
     """Create an empty study version of a document."""
     document = PlanningDocument.objects.select_for_update().get(pk=document.pk)
     _check_agency(document=document, by=by)
-    number = (
-        document.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    ) + 1
+    number = _next_number(document)
     version = PlanVersion.objects.create(document=document, number=number, label=label)
     _event(
         document=document,
@@ -118,7 +122,7 @@ def version_clone(*, version: PlanVersion, label: str, by: User | None) -> PlanV
     """Copy a version (zones, prescriptions, articles) into a new study version."""
     document = PlanningDocument.objects.select_for_update().get(pk=version.document_id)
     _check_agency(document=document, by=by)
-    number = document.versions.order_by("-number").values_list("number", flat=True).first() + 1
+    number = _next_number(document)
     clone = PlanVersion.objects.create(
         document=document, number=number, label=label, parent=version
     )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from planning.models import ZONE_ATTRIBUTES
+
 from .models import PublishedArticle, PublishedPlanVersion, PublishedZone
 
 
@@ -35,26 +37,7 @@ class ZoneSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = PublishedZone
         geo_field = "geom"
-        fields = [
-            "id",
-            "code",
-            "label_fr",
-            "label_ar",
-            "family",
-            "status",
-            "version",
-            "document",
-            "max_height_m",
-            "max_levels",
-            "ground_coverage_max",
-            "floor_area_ratio_max",
-            "min_lot_area_m2",
-            "setback_road_m",
-            "setback_neighbour_m",
-            "allowed_uses",
-            "prohibited_uses",
-            "articles",
-        ]
+        fields = ["id", *ZONE_ATTRIBUTES, "status", "version", "document", "articles"]
 
     def get_version(self, zone: PublishedZone) -> dict:
         v = zone.version

@@ -15,18 +15,6 @@ from planning.models import PlanningEvent, VersionStage, Zone
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def draft(demo_document, agency_planner):
-    approved = demo_document.versions.get(stage=VersionStage.APPROVED)
-    return services.version_clone(version=approved, label="Révision", by=agency_planner)
-
-
-@pytest.fixture
-def planner_client(client, agency_planner):
-    client.force_login(agency_planner)
-    return client
-
-
 def _patch(client, zone, body, etag):
     headers = {"HTTP_IF_MATCH": etag} if etag else {}
     return client.patch(

@@ -12,22 +12,10 @@ import pyogrio
 import pytest
 from pyproj import Transformer
 
-from planning import services, transfer
+from planning import transfer
 from planning.models import PlanningEvent, VersionStage, Zone
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def draft(demo_document, agency_planner):
-    approved = demo_document.versions.get(stage=VersionStage.APPROVED)
-    return services.version_clone(version=approved, label="Étude", by=agency_planner)
-
-
-@pytest.fixture
-def planner_client(client, agency_planner):
-    client.force_login(agency_planner)
-    return client
 
 
 @pytest.fixture

@@ -22,12 +22,6 @@ def versions(demo_document):
     )
 
 
-@pytest.fixture
-def planner_client(client, agency_planner):
-    client.force_login(agency_planner)
-    return client
-
-
 def test_the_demo_versions_pass_validation_but_reservations_have_lapsed(planner_client, versions):
     approved, _ = versions
     report = planner_client.get(f"/api/v1/planning/versions/{approved.pk}/report/").json()
