@@ -1,4 +1,4 @@
-"""One ASGI application on one port: Django, with the tile service mounted at /tiles."""
+"""One ASGI application on one port: Django, the tile service at /tiles and pygeoapi at /ogc."""
 
 from __future__ import annotations
 
@@ -17,9 +17,13 @@ from tiles.app import create_app as create_tiles_app  # noqa: E402
 
 tiles_app = create_tiles_app()
 
+from publish.ogc.mount import OgcMount  # noqa: E402
+
+ogc_app = OgcMount()
+
 
 async def application(scope, receive, send):
-    """Route /tiles/ to the tile service and everything else to Django."""
+    """Route /tiles/ to the tile service, /ogc to pygeoapi and everything else to Django."""
     if scope["type"] == "lifespan":
         return await tiles_app(scope, receive, send)
     if scope.get("path", "").startswith("/tiles/"):
@@ -27,4 +31,7 @@ async def application(scope, receive, send):
         return await tiles_app(
             dict(scope, root_path=scope.get("root_path", "") + "/tiles"), receive, send
         )
+    path = scope.get("path", "")
+    if path == "/ogc" or path.startswith("/ogc/"):
+        return await ogc_app(scope, receive, send)
     return await django_app(scope, receive, send)

@@ -1,0 +1,54 @@
+"""Connections of the OGC API: a pool per process, logged in as the read-only role."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool
+
+# A page of 10,000 features takes well under a second; anything near this is a runaway query.
+STATEMENT_TIMEOUT_MS = 30_000
+POOL_MIN, POOL_MAX = 1, 8
+
+_pools: dict[str, ConnectionPool] = {}
+_lock = threading.Lock()
+
+
+def conninfo(role: str | None = None) -> str:
+    """libpq connection string: EU_OGC_DATABASE_URL, else PG* variables as the reader role."""
+    url = os.environ.get("EU_OGC_DATABASE_URL", "")
+    if url:
+        return url
+    role = role or os.environ.get("EU_READER_ROLE", "eurbanisme_reader")
+    password = os.environ.get("EU_READER_PASSWORD", "")
+    extra = {"password": password} if password else {}
+    return make_conninfo(user=role, application_name="eurbanisme-ogc", **extra)
+
+
+def pool(role: str | None = None) -> ConnectionPool:
+    """The shared pool for a role (created on first use, kept for the life of the process)."""
+    info = conninfo(role)
+    with _lock:
+        if info not in _pools:
+            _pools[info] = ConnectionPool(
+                info,
+                min_size=POOL_MIN,
+                max_size=POOL_MAX,
+                kwargs={
+                    "autocommit": True,
+                    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+                },
+                open=True,
+                name="eurbanisme-ogc",
+            )
+        return _pools[info]
+
+
+def close_all() -> None:
+    """Close every pool (tests, before dropping their database)."""
+    with _lock:
+        for p in _pools.values():
+            p.close()
+        _pools.clear()

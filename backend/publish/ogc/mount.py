@@ -1,0 +1,164 @@
+"""The ASGI mount of pygeoapi at /ogc/, with what pygeoapi itself does not do for us.
+
+- It generates the configuration and the OpenAPI document when they are missing (a fresh
+  checkout, a test database), then imports pygeoapi's Starlette app, which reads them.
+- `/ogc/conformance` declares only the classes that work here (CONFORMANCE below).
+- CQL2 text and JSON in `filter` (pygeoapi 0.21 parses ECQL only and refuses
+  `filter-lang=cql2-text`): the filter is checked here first, so a malformed one gets a 400 that
+  says what is wrong, and pygeoapi's parser is pointed at ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+from urllib.parse import parse_qsl, urlencode
+
+from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
+from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+from pygeofilter.parsers.ecql import parse as parse_ecql
+
+from . import config
+
+PREFIX = "/ogc"
+ITEMS_PATH = re.compile(r"^/collections/[^/]+/items/?$")
+FILTER_LANGS = {"cql2-text": "cql-text", "cql2-json": "cql-json", "cql-text": None, "cql-json": None}
+ERR_FILTER_LANG = "filter-lang {lang!r} is not supported; use cql2-text or cql2-json."
+ERR_FILTER = "filter is not valid {lang}: {detail}"
+MAX_DETAIL = 300
+
+FEATURES = "http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{cls}"
+CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/{cls}"
+CONFORMANCE_FEATURES = [
+    FEATURES.format(part=1, cls=c) for c in ("core", "oas30", "html", "geojson")
+] + [FEATURES.format(part=2, cls="crs")] + [
+    FEATURES.format(part=3, cls=c)
+    for c in ("queryables", "queryables-query-parameters", "filter", "features-filter")
+] + [
+    CQL2.format(cls=c)
+    for c in (
+        "basic-cql2",
+        "cql2-text",
+        "cql2-json",
+        "advanced-comparison-operators",
+        "basic-spatial-functions",
+        "basic-spatial-functions-plus",
+        "spatial-functions",
+        "property-property",
+        "arithmetic",
+    )
+]
+RECORDS = "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/{cls}"
+CONFORMANCE_RECORDS = [RECORDS.format(cls=c) for c in ("core", "sorting", "json", "html")]
+PROCESSES = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/{cls}"
+CONFORMANCE_PROCESSES = [
+    PROCESSES.format(cls=c) for c in ("ogc-process-description", "core", "json", "oas30")
+]
+
+
+def parse_filter(text: str):
+    """A CQL2 filter (text, or JSON when it starts with `{`) as a pygeofilter AST; ECQL too."""
+    text = text.strip()
+    if text.startswith("{"):
+        return parse_cql2_json(text)
+    try:
+        return parse_cql2_text(text)
+    except Exception:
+        # Older clients send ECQL, which pygeoapi accepted before us.
+        return parse_ecql(text)
+
+
+def check_filter(params: dict[str, str]) -> str | None:
+    """Why a `filter` cannot be parsed, or None when it can."""
+    lang = params.get("filter-lang")
+    if lang is not None and lang not in FILTER_LANGS:
+        return ERR_FILTER_LANG.format(lang=lang)
+    text = params["filter"]
+    is_json = (lang or "").endswith("json") or text.lstrip().startswith("{")
+    try:
+        if is_json:
+            parse_cql2_json(json.loads(text))
+        else:
+            parse_filter(text)
+    except Exception as err:  # noqa: BLE001 - the parsers raise many kinds; all mean "bad input"
+        detail = " ".join(str(err).split())[:MAX_DETAIL]
+        return ERR_FILTER.format(lang="CQL2 JSON" if is_json else "CQL2 text", detail=detail)
+    return None
+
+
+def _declare_conformance() -> None:
+    """Make pygeoapi declare only what works here (its lists are module constants)."""
+    import pygeoapi.api.itemtypes as itemtypes
+    import pygeoapi.api.processes as processes
+
+    itemtypes.CONFORMANCE_CLASSES_FEATURES[:] = CONFORMANCE_FEATURES
+    itemtypes.CONFORMANCE_CLASSES_RECORDS[:] = CONFORMANCE_RECORDS
+    processes.CONFORMANCE_CLASSES[:] = CONFORMANCE_PROCESSES
+    # pygeoapi parses GET filters as ECQL; ours reads CQL2 text and JSON (and ECQL).
+    itemtypes.parse_ecql_text = parse_filter
+
+
+def load_app():
+    """Generate the configuration if missing, then import pygeoapi's Starlette app."""
+    directory = config.ogc_dir()
+    cfg, oas = directory / "pygeoapi.yml", directory / "openapi.yml"
+    if not (cfg.exists() and oas.exists()):
+        config.write(out_dir=directory)
+    os.environ["PYGEOAPI_CONFIG"] = str(cfg)
+    os.environ["PYGEOAPI_OPENAPI"] = str(oas)
+    _declare_conformance()
+    from pygeoapi.starlette_app import APP
+
+    return APP
+
+
+async def _reply(send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length",
+                        str(len(payload)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class OgcMount:
+    """ASGI app for everything under /ogc/ (pygeoapi loaded on the first request)."""
+
+    def __init__(self):
+        self._app = None
+        self._lock = asyncio.Lock()
+
+    async def app(self):
+        """pygeoapi's Starlette app, loaded once (in a thread: it reads files and the DB)."""
+        if self._app is None:
+            async with self._lock:
+                if self._app is None:
+                    self._app = await asyncio.to_thread(load_app)
+        return self._app
+
+    async def __call__(self, scope, receive, send):
+        """Check filters, then hand the request to pygeoapi under root_path /ogc."""
+        app = await self.app()
+        sub_path = scope["path"][len(scope.get("root_path", "")) + len(PREFIX):]
+        if scope["type"] == "http" and ITEMS_PATH.match(sub_path) and scope["query_string"]:
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            params = dict(pairs)
+            if "filter" in params:
+                problem = check_filter(params)
+                if problem:
+                    return await _reply(
+                        send, 400, {"code": "InvalidParameterValue", "description": problem}
+                    )
+                if FILTER_LANGS.get(params.get("filter-lang")):
+                    pairs = [
+                        (k, FILTER_LANGS[v] if k == "filter-lang" else v) for k, v in pairs
+                    ]
+                    scope = dict(scope, query_string=urlencode(pairs).encode())
+        scope = dict(scope, root_path=scope.get("root_path", "") + PREFIX)
+        await app(scope, receive, send)
