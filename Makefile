@@ -19,6 +19,7 @@ setup:  ## install and prepare everything (idempotent)
 
 test:  ## set everything up, then run every test
 	scripts/setup.sh
+	cd frontend && npm test --silent
 	$(ENV) .venv/bin/pytest
 
 test-fast:  ## the tests without the browser

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // Django serves dist/index.html at "/" and dist/ at /static/app/ (backend/web, settings).
@@ -11,6 +12,13 @@ export default defineConfig({
     emptyOutDir: true,
     // maplibre-gl is one big module; splitting it further gains nothing here.
     chunkSizeWarningLimit: 1600,
+    // Two pages: the web map (index.html) and the inquiry portal (inquiry.html, /enquete/<id>/).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        inquiry: fileURLToPath(new URL('./inquiry.html', import.meta.url)),
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

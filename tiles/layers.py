@@ -103,6 +103,23 @@ LAYERS: dict[str, Layer] = {
             geometry="point",
         ),
         Layer(
+            "observations",
+            "publish.observations",
+            "Observations publiées des enquêtes publiques (modérées, anonymes sauf choix "
+            "contraire de leur auteur).",
+            {
+                "id": "Number",
+                "inquiry_id": "Number",
+                "register_number": "Number",
+                "theme": "String",
+                "channel": "String",
+                "zone_code": "String",
+                "author_display": "String",
+                "submitted_on": "String",
+            },
+            geometry="mixed",
+        ),
+        Layer(
             "basemap",
             "publish.basemap",
             "Fond de plan servi par le système: mer, trait de côte, routes, oueds, voie ferrée.",

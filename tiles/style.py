@@ -118,6 +118,31 @@ def build_style(tiles_base: str, origin: str, lang: str = "fr") -> dict:
                 "circle-stroke-width": 1,
             },
         },
+        # Observations: a heat map where they are dense, each one as a point up close.
+        {
+            "id": "observations-heat",
+            "type": "heatmap",
+            "source": "observations",
+            "source-layer": "observations",
+            "maxzoom": 16,
+            "paint": {
+                "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 10, 12, 15, 30],
+                "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 14, 0.8, 16, 0],
+            },
+        },
+        {
+            "id": "observations-circle",
+            "type": "circle",
+            "source": "observations",
+            "source-layer": "observations",
+            "minzoom": 14,
+            "paint": {
+                "circle-radius": 5,
+                "circle-color": "#d6604d",
+                "circle-stroke-color": "#ffffff",
+                "circle-stroke-width": 1.5,
+            },
+        },
         {
             "id": "zones-label",
             "type": "symbol",

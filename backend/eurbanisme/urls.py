@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/planning/", include("planning.urls")),
     path("api/v1/", include("publish.urls")),
     path("planning/", include("planning.web_urls")),
+    path("", include("inquiry.urls")),
     path("", include("web.urls")),
 ]

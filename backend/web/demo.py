@@ -371,6 +371,9 @@ def _load_agencies(ds: Dataset) -> Agency:
 
 
 def _open_inquiry(version: PlanVersion) -> None:
+    from inquiry.demo import add_demo_observations
+    from inquiry.models import Regime
+
     # The demo inquiry opened ten days ago (database clock) and runs for a month.
     opens_at = db_now().replace(hour=9, minute=0, second=0, microsecond=0) - dt.timedelta(days=10)
     inquiry = Inquiry.objects.create(
@@ -378,6 +381,7 @@ def _open_inquiry(version: PlanVersion) -> None:
         title_fr=f"Enquête publique: {version.document.name_fr}",
         title_ar=f"بحث عمومي: {version.document.name_ar}",
         status=InquiryStatus.OPEN,
+        regime=Regime.objects.get(code="ma-plan-amenagement"),
         opens_at=opens_at,
         closes_at=opens_at + dt.timedelta(days=30),
     )
@@ -385,6 +389,7 @@ def _open_inquiry(version: PlanVersion) -> None:
     InquiryEvent.objects.create(
         inquiry=inquiry, from_status=InquiryStatus.SCHEDULED, to_status=InquiryStatus.OPEN
     )
+    add_demo_observations(inquiry)
 
 
 def _load_ground(ds: Dataset) -> None:

@@ -1,0 +1,58 @@
+"""The observations layer: the published register entries as tiles, with no personal data."""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+
+import mapbox_vector_tile
+import pytest
+
+from inquiry.models import Observation
+
+Z = 15
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def demo_entries(django_db_setup, django_db_blocker):
+    """The demo inquiry's register (loaded once per session, committed)."""
+    with django_db_blocker.unblock():
+        entries = list(Observation.objects.filter(geom__isnull=False).order_by("id"))
+    assert len(entries) >= 8
+    return entries
+
+
+def _tile(live_url: str, entry: Observation) -> tuple[bytes, dict]:
+    x, y = _tile_of(entry.geom.x, entry.geom.y, Z)
+    with urllib.request.urlopen(f"{live_url}/tiles/observations/{Z}/{x}/{y}.pbf") as resp:
+        body = resp.read()
+    return body, mapbox_vector_tile.decode(body)["observations"]
+
+
+def test_every_published_entry_is_in_its_tile_anonymised_as_chosen(live_url, demo_entries):
+    for entry in demo_entries:
+        body, layer = _tile(live_url, entry)
+        features = {f["properties"]["register_number"]: f["properties"] for f in layer["features"]}
+        shown = features[entry.register_number]
+        assert shown["theme"] == entry.theme
+        assert shown["author_display"] == (entry.author_name if entry.publish_named else "Anonyme")
+        assert entry.author_email.encode() not in body
+        assert b"@" not in body
+        if not entry.publish_named:
+            assert entry.author_name.encode() not in body
+
+
+def test_the_layer_declares_only_public_fields(live_url):
+    with urllib.request.urlopen(f"{live_url}/tiles/observations.json") as resp:
+        tilejson = json.loads(resp.read())
+    fields = set(tilejson["vector_layers"][0]["fields"])
+    assert fields.isdisjoint({"author_name", "author_email", "author_id_number", "ip"})
+    assert {"register_number", "theme", "author_display"} <= fields
