@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 DEMO=1
 [ "${1:-}" = "--no-demo" ] && DEMO=0
-STEPS=6
+STEPS=7
 step() { printf '\033[1m[%s/%s] %s\033[0m\n' "$1" "$STEPS" "$2"; }
 t0=$(date +%s)
 
@@ -83,4 +83,7 @@ if [ "$DEMO" = 1 ]; then
 else
   echo "  skipped"
 fi
+step 7 "OGC API configuration and OpenAPI document (var/ogc, from the publish views)"
+.venv/bin/python backend/manage.py ogc_config
+
 echo "Set-up finished in $(( $(date +%s) - t0 )) s."
