@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock
+.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock bench-inquiry
 
 run:  ## set everything up and serve the demo on http://127.0.0.1:$(PORT)
 	scripts/run.sh
@@ -51,3 +51,6 @@ bench-tiles:  ## tile benchmark (bench/tiles/README.md): ours vs tipg, pygeoapi 
 
 bench-editing:  ## editing benchmarks (bench/editing/bench.py): import, validation, one-zone save
 	$(ENV) $(PY) bench/editing/bench.py
+
+bench-inquiry:  ## the last-day rush (bench/inquiry/rush.py): 50 citizens submit for 60 s
+	$(ENV) $(PY) bench/inquiry/rush.py

@@ -10,6 +10,7 @@ PORT=${PORT:-8000}
 export EU_DEMO=${EU_DEMO:-1}
 # The embedded default serves plain HTTP on loopback: cookies cannot be "secure" there.
 export EU_SECURE_COOKIES=${EU_SECURE_COOKIES:-0}
+export EU_DB_POOL_SIZE=${EU_DB_POOL_SIZE:-8}
 
 stop() {
   trap - INT TERM EXIT

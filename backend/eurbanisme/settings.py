@@ -86,6 +86,17 @@ else:
         }
     }
 DATABASES["default"]["CONN_MAX_AGE"] = envint("EU_DB_CONN_MAX_AGE", 0)
+# A psycopg connection pool per process (0: a connection per request). Under ASGI it saves the
+# connection set-up of every request; persistent connections (CONN_MAX_AGE) do not, since each
+# request may run in another thread. `make run` and docker-compose set it; tests do not.
+DB_POOL_SIZE = envint("EU_DB_POOL_SIZE", 0)
+if DB_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": DB_POOL_SIZE,
+        "timeout": 30,
+    }
 # Lets two test runs share one cluster without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": envstr("EU_TEST_DB_NAME", "test_eurbanisme")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -33,6 +33,8 @@ def public_inquiries() -> QuerySet[Inquiry]:
     return (
         Inquiry.objects.exclude(status=InquiryStatus.DRAFT)
         .select_related("version__document", "regime")
+        # The plan's perimeter is a large geometry no public page of an inquiry needs.
+        .defer("version__document__perimeter")
         .order_by("-opens_at")
     )
 

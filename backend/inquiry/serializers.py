@@ -161,7 +161,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
         ]
 
     def get_attachments(self, obj: Observation) -> list[dict]:
-        return [{"name": a.name, "size": a.size, "sha256": a.sha256} for a in obj.attachments.all()]
+        return list(obj.attachments.values("name", "size", "sha256"))
 
     def get_published(self, obj: Observation) -> bool:
         return obj.consent_publication and not obj.hidden

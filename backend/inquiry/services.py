@@ -739,6 +739,9 @@ def observation_submit(
     files = _check_files(list(attachments or []))
     geometry = _check_geometry(geometry, inquiry)
     zone_id, commune_id, context = _context(geometry, inquiry)
+    if channel == Channel.WEB:
+        # Outside the register's lock: a rate limit needs no exactness, the lock's holder speed.
+        _check_rates(ip=ip, email=author_email, now=_clock())
 
     with transaction.atomic():
         # The inquiry row lock serialises the entries of one register and the closing: the next
@@ -746,8 +749,6 @@ def observation_submit(
         inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
         now = _clock()
         _check_window(inquiry, now=now, channel=channel)
-        if channel == Channel.WEB:
-            _check_rates(ip=ip, email=author_email, now=now)
         if author_email:
             duplicate = (
                 Observation.objects.filter(inquiry=inquiry, author_email=author_email, body=body)

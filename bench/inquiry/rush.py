@@ -74,7 +74,7 @@ def _bench_inquiry() -> tuple[int, list[str]]:
     return inquiry.pk, points
 
 
-def _serve(port: int, workers: int, pool: bool) -> subprocess.Popen:
+def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
     env = dict(
         os.environ,
         PGDATABASE=DB,
@@ -83,12 +83,9 @@ def _serve(port: int, workers: int, pool: bool) -> subprocess.Popen:
         EU_INQUIRY_RATE_PER_IP_HOUR="0",
         EU_LOG_LEVEL="WARNING",
     )
-    if pool:
-        # Django's psycopg pool, through a settings module of this benchmark only. (Persistent
-        # connections, EU_DB_CONN_MAX_AGE, do not help under ASGI: each request runs in its own
-        # thread, so each would keep its own connection, until max_connections is exhausted.)
-        env["DJANGO_SETTINGS_MODULE"] = "pool_settings"
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parent)
+    # Django's psycopg pool (EU_DB_POOL_SIZE, as `make run` and docker-compose serve), or a
+    # connection per request.
+    env["EU_DB_POOL_SIZE"] = str(pool)
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "uvicorn"),
@@ -161,7 +158,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8113)
     parser.add_argument(
-        "--pool", action="store_true", help="serve with a psycopg connection pool per worker"
+        "--pool",
+        type=int,
+        default=8,
+        help="connections of the psycopg pool per worker (0: a connection per request)",
     )
     args = parser.parse_args()
 
@@ -212,7 +212,7 @@ def main() -> None:
     created = statuses.get(201, 0)
     rps = created / args.seconds
     p50, p99 = _pct(latencies, 50), _pct(latencies, 99)
-    connections = "psycopg pool" if args.pool else "a connection per request (default)"
+    connections = f"psycopg pool of {args.pool}" if args.pool else "a connection per request"
     print(
         f"citizens {args.citizens}, {args.seconds:.0f} s, uvicorn workers {args.workers}, "
         f"{connections}"
