@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 
 import pytest
 from ogc_helpers import get, get_json
@@ -168,11 +170,40 @@ def test_a_property_as_query_parameter_filters(ogc_url, reader):
     ({"bbox": "-7,34,-8,33"}, "less than"),
     ({"max_height_m": "tall"}, "does not fit"),
     ({"limit": "-1"}, "limit"),
+    ({"limit": "true"}, "whole number"),
 ])
 def test_bad_input_gets_a_400_that_says_why(ogc_url, params, says):
     status, _, body = get(f"{ogc_url}/collections/zones/items", **params)
     assert status == 400, body[:300]
     assert says in json.loads(body)["description"]
+
+
+@pytest.mark.parametrize(("path", "body", "content_type", "says"), [
+    ("/collections/zones/items", b"", None, "takes a JSON body"),
+    ("/processes/zoning-lookup/execution", b"null", "application/json", "must be a JSON object"),
+    ("/processes/zoning-lookup/execution", b"{oops", "application/json", "must be a JSON object"),
+])
+def test_bad_posts_get_a_400_that_says_why(ogc_url, path, body, content_type, says):
+    headers = {"Content-Type": content_type} if content_type else {}
+    request = urllib.request.Request(f"{ogc_url}{path}", data=body, method="POST", headers=headers)
+    if content_type is None:
+        request.remove_header("Content-type")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("expected a 400")
+    except urllib.error.HTTPError as err:
+        assert err.code == 400 and says in json.loads(err.read())["description"]
+
+
+def test_cql2_json_filter_in_a_post_body(ogc_url, reader):
+    expr = {"op": "=", "args": [{"property": "family"}, "green"]}
+    request = urllib.request.Request(
+        f"{ogc_url}/collections/zones/items?limit=10000", data=json.dumps(expr).encode(),
+        method="POST", headers={"Content-Type": "application/query-cql-json"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        page = json.loads(resp.read())
+    assert page["numberMatched"] == _count(reader, "SELECT count(*) FROM publish.zones "
+                                           "WHERE family = 'green'")
 
 
 def test_an_unknown_item_is_a_404(ogc_url):

@@ -24,6 +24,16 @@ from . import config
 
 PREFIX = "/ogc"
 ITEMS_PATH = re.compile(r"^/collections/[^/]+/items/?$")
+EXECUTION_PATH = re.compile(r"^/processes/[^/]+/execution/?$")
+JSON_TYPES = ("application/json", "application/geo+json", "application/query-cql-json")
+ERR_POST_TYPE = (
+    "POST to {path} takes a JSON body (Content-Type: application/json); for items, a CQL2 "
+    "JSON filter."
+)
+ERR_EXECUTE_BODY = 'The execution request must be a JSON object, e.g. {"inputs": {...}}.'
+# An execution request is a few kilobytes (a parcel); refuse anything absurd before parsing.
+MAX_EXECUTE_BYTES = 1_000_000
+ERR_EXECUTE_SIZE = f"The execution request is larger than {MAX_EXECUTE_BYTES} bytes."
 FILTER_LANGS = {"cql2-text": "cql-text", "cql2-json": "cql-json", "cql-text": None, "cql-json": None}
 ERR_FILTER_LANG = "filter-lang {lang!r} is not supported; use cql2-text or cql2-json."
 ERR_FILTER = "filter is not valid {lang}: {detail}"
@@ -127,6 +137,41 @@ async def _reply(send, status: int, body: dict) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+async def _check_post(scope, sub_path: str, receive):
+    """Why a POST cannot be served (pygeoapi answers these with a 500), and a replayed receive.
+
+    pygeoapi 0.21 fails on a POST to /items without a content type, and on an execution
+    request whose body is not a JSON object.
+    """
+    headers = dict(scope.get("headers") or [])
+    content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip()
+    if ITEMS_PATH.match(sub_path) and content_type not in JSON_TYPES:
+        return ERR_POST_TYPE.format(path=sub_path), receive
+    if not EXECUTION_PATH.match(sub_path):
+        return None, receive
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > MAX_EXECUTE_BYTES:
+            return ERR_EXECUTE_SIZE, receive
+    try:
+        ok = isinstance(json.loads(body or b"null"), dict)
+    except ValueError:
+        ok = False
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return (None if ok else ERR_EXECUTE_BODY), replay
+
+
 class OgcMount:
     """ASGI app for everything under /ogc/ (pygeoapi loaded on the first request)."""
 
@@ -143,9 +188,14 @@ class OgcMount:
         return self._app
 
     async def __call__(self, scope, receive, send):
-        """Check filters, then hand the request to pygeoapi under root_path /ogc."""
+        """Check filters and bodies, then hand the request to pygeoapi under root_path /ogc."""
         app = await self.app()
         sub_path = scope["path"][len(scope.get("root_path", "")) + len(PREFIX):]
+        if scope["type"] == "http" and scope["method"] == "POST":
+            problem, receive = await _check_post(scope, sub_path, receive)
+            if problem:
+                return await _reply(send, 400, {"code": "InvalidParameterValue",
+                                                "description": problem})
         if scope["type"] == "http" and ITEMS_PATH.match(sub_path) and scope["query_string"]:
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             params = dict(pairs)

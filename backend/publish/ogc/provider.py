@@ -42,6 +42,7 @@ COUNT_EXACT = "exact"
 KEYSET_CACHE_SIZE = 10_000
 GEOJSON_DIGITS = 9
 
+ERR_LIMIT = "limit must be a whole number from 1 to the collection's maximum, got {limit!r}."
 ERR_VALUE = "A value in the query does not fit its property: {detail}"
 ERR_DB = "The database could not answer; try again in a moment."
 ERR_NOT_FOUND = "No feature {identifier!r} in collection {view!r}."
@@ -75,6 +76,13 @@ def _keyset_put(key, last_id) -> None:
         _keyset.move_to_end(key)
         while len(_keyset) > KEYSET_CACHE_SIZE:
             _keyset.popitem(last=False)
+
+
+def _bbox_2d(bbox: list) -> list[float]:
+    """minx, miny, maxx, maxy of a 4- or 6-number bbox (heights are ignored)."""
+    if len(bbox) == 6:
+        return [float(bbox[i]) for i in (0, 1, 3, 4)]
+    return [float(v) for v in bbox]
 
 
 def json_schema(sql_type: str) -> dict:
@@ -134,6 +142,9 @@ class PublishProvider(BaseProvider):
         **kwargs,
     ) -> dict:
         """A page of features as a GeoJSON FeatureCollection, with numberMatched."""
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            # pygeoapi reads `limit=true` as a boolean.
+            raise ProviderInvalidQueryError(user_msg=ERR_LIMIT.format(limit=limit))
         exact = any(k == COUNT_PARAM and v == COUNT_EXACT for k, v in properties)
         where = self._where(bbox, properties, filterq, q)
         out = output_crs(crs_transform_spec.target_crs_uri if crs_transform_spec else None)
@@ -197,7 +208,7 @@ class PublishProvider(BaseProvider):
                     sql.SQL("ST_Intersects({}, ST_MakeEnvelope(%s, %s, %s, %s, 4326))").format(
                         sql.Identifier("t", self.geom_field)
                     ),
-                    [float(v) for v in bbox[:2] + bbox[-2:]] if len(bbox) == 6 else list(bbox),
+                    _bbox_2d(bbox),
                 )
             )
         for name, value in properties:
