@@ -54,21 +54,48 @@ def test_items_page_through_every_zone_with_next_links(ogc_url, reader):
 
 
 def test_number_matched_is_exact_when_small_and_on_request(ogc_url, reader):
+    from publish.ogc.provider import EXACT_COUNT_MAX
+
+    small = _count(reader, "SELECT count(*) FROM publish.zones WHERE code = 'ZV'")
+    assert 0 < small <= EXACT_COUNT_MAX
+    page = get_json(f"{ogc_url}/collections/zones/items", limit=1, code="ZV")
+    assert page["numberMatched"] == small and "numberMatchedEstimated" not in page
     total = _count(reader, "SELECT count(*) FROM publish.zones")
-    page = get_json(f"{ogc_url}/collections/zones/items", limit=1)
-    assert page["numberMatched"] == total and "numberMatchedEstimated" not in page
     hits = get_json(f"{ogc_url}/collections/zones/items", resulttype="hits", count="exact")
     assert hits["numberMatched"] == total and hits["features"] == []
+    assert "numberMatchedEstimated" not in hits
 
 
-def test_number_matched_is_an_estimate_marked_as_such_when_big(ogc_url, monkeypatch):
+def test_number_matched_is_an_estimate_marked_as_such_when_big(ogc_url, reader):
     from publish.ogc import provider
 
-    monkeypatch.setattr(provider, "EXACT_COUNT_MAX", 10)
-    estimated = get_json(f"{ogc_url}/collections/zones/items", limit=1)
+    provider._anchors.clear()
+    total = _count(reader, "SELECT count(*) FROM publish.zones")
+    assert total > provider.EXACT_COUNT_MAX
+    estimated = get_json(f"{ogc_url}/collections/equipment/items", limit=1)
     assert estimated["numberMatchedEstimated"] is True
-    exact = get_json(f"{ogc_url}/collections/zones/items", limit=1, count="exact")
+    # Dense ids: the estimate is exact here, and stays marked as an estimate.
+    assert estimated["numberMatched"] == _count(reader, "SELECT count(*) FROM publish.equipment")
+    exact = get_json(f"{ogc_url}/collections/equipment/items", limit=1, count="exact")
     assert "numberMatchedEstimated" not in exact
+    # The exact count is kept for the next pages of the same query (same layer state).
+    again = get_json(f"{ogc_url}/collections/equipment/items", limit=1, offset=1)
+    assert "numberMatchedEstimated" not in again and again["numberMatched"] == exact["numberMatched"]
+
+
+def test_a_deep_page_equals_the_same_rows_by_offset_in_sql(ogc_url, reader, monkeypatch):
+    from publish.ogc import provider
+
+    monkeypatch.setattr(provider, "ANCHOR_EVERY", 100)
+    monkeypatch.setattr(provider, "ANCHOR_MIN_OFFSET", 200)
+    provider._anchors.clear()
+    for offset in (250, 1234, 2999):
+        page = get_json(f"{ogc_url}/collections/zones/items", limit=7, offset=offset,
+                        filter="status = 'approved' OR code = 'ZV'")
+        expected = [r[0] for r in reader.execute(
+            "SELECT id FROM publish.zones WHERE status = 'approved' OR code = 'ZV' ORDER BY id "
+            "LIMIT 7 OFFSET %s", (offset,))]
+        assert [f["id"] for f in page["features"]] == expected, offset
 
 
 def test_epsg_4326_is_latitude_first_and_crs84_longitude_first(ogc_url):
@@ -128,7 +155,7 @@ CQL_CASES = [
 def test_cql2_text_filters_match_sql(ogc_url, reader, cql, where):
     expected = _count(reader, f"SELECT count(*) FROM publish.zones WHERE {where}")
     page = get_json(f"{ogc_url}/collections/zones/items", filter=cql, limit=10000,
-                    **{"filter-lang": "cql2-text"})
+                    count="exact", **{"filter-lang": "cql2-text"})
     assert page["numberMatched"] == len(page["features"]) == expected
 
 
@@ -139,7 +166,7 @@ def test_cql2_json_filter_in_get_and_post(ogc_url, reader):
                                                                 "coordinates": [-7.6, 33.57]}]},
     ]}
     page = get_json(f"{ogc_url}/collections/zones/items", filter=json.dumps(expr),
-                    **{"filter-lang": "cql2-json"})
+                    count="exact", **{"filter-lang": "cql2-json"})
     expected = _count(reader, "SELECT count(*) FROM publish.zones WHERE code = 'ZM' AND "
                       "ST_Intersects(geom, ST_SetSRID(ST_Point(-7.6, 33.57), 4326))")
     assert page["numberMatched"] == expected
@@ -155,7 +182,7 @@ def test_a_filtered_next_link_keeps_the_filter(ogc_url, reader):
 
 
 def test_a_property_as_query_parameter_filters(ogc_url, reader):
-    page = get_json(f"{ogc_url}/collections/zones/items", code="ZM", limit=10000)
+    page = get_json(f"{ogc_url}/collections/zones/items", code="ZM", limit=10000, count="exact")
     assert page["numberMatched"] == _count(reader, "SELECT count(*) FROM publish.zones "
                                            "WHERE code = 'ZM'")
 
@@ -198,7 +225,7 @@ def test_bad_posts_get_a_400_that_says_why(ogc_url, path, body, content_type, sa
 def test_cql2_json_filter_in_a_post_body(ogc_url, reader):
     expr = {"op": "=", "args": [{"property": "family"}, "green"]}
     request = urllib.request.Request(
-        f"{ogc_url}/collections/zones/items?limit=10000", data=json.dumps(expr).encode(),
+        f"{ogc_url}/collections/zones/items?limit=10000&count=exact", data=json.dumps(expr).encode(),
         method="POST", headers={"Content-Type": "application/query-cql-json"})
     with urllib.request.urlopen(request, timeout=30) as resp:
         page = json.loads(resp.read())

@@ -3,8 +3,10 @@
 pygeoapi names it by dotted path (`publish.ogc.provider.PublishProvider`). The generated
 configuration carries the view's columns and their SQL types, so a request costs no
 introspection. Paging stays fast at any depth: the page's ids are chosen first on the id index
-(a deferred join: geometry is serialised for the page only), and a client that follows `next`
-links is answered by keyset (`id > last id of the previous page`), remembered per query.
+(a deferred join: geometry is serialised for the page only); a client that follows `next` links
+is answered by keyset (`id > last id of the previous page`, remembered per query), and a jump
+deep into a result starts from an anchor (the id at every ANCHOR_EVERY-th position, built by
+one scan of the ids and kept while the layer's state is unchanged).
 `numberMatched` is exact up to EXACT_COUNT_MAX matches or when the client asks with
 `count=exact`; beyond, it is an estimate and the response says so with
 `"numberMatchedEstimated": true` (see `_count`).
@@ -36,10 +38,15 @@ LOGGER = logging.getLogger(__name__)
 SCHEMA = "publish"
 GEOMETRY_COLUMNS = ("geom", "geom_3857")
 # Up to this many matches numberMatched is exact (counted on the id index, a few ms).
-EXACT_COUNT_MAX = 10_000
+EXACT_COUNT_MAX = 1_000
 COUNT_PARAM = "count"
 COUNT_EXACT = "exact"
 KEYSET_CACHE_SIZE = 10_000
+ANCHOR_CACHE_SIZE = 64
+# Deep pages start from an anchor: the id at every ANCHOR_EVERY-th position of the query.
+ANCHOR_EVERY = 1_000
+# Below this offset, OFFSET on the id index is cheaper than building the anchors.
+ANCHOR_MIN_OFFSET = 5_000
 GEOJSON_DIGITS = 9
 
 ERR_LIMIT = "limit must be a whole number from 1 to the collection's maximum, got {limit!r}."
@@ -60,22 +67,27 @@ JSON_TYPES = {
 }
 FORMATS = {"date": "date", "timestamp with time zone": "date-time", "timestamp": "date-time"}
 
-# (view, where sql, params, limit-independent) + offset -> id of the last feature before it.
+# Small LRU caches shared by the provider instances of a process (pygeoapi makes one a request).
+# Keys carry the layer's state (version and inquiry epoch, from publish.layer_state()), so any
+# write or inquiry opening makes them miss: an answer never comes from an older state.
+# (layer state, view, where, params, offset) -> id of the last feature before that offset
 _keyset: OrderedDict = OrderedDict()
-_keyset_lock = threading.Lock()
+# (layer state, view, where, params) -> (exact count, every ANCHOR_EVERY-th id in id order)
+_anchors: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
 
 
-def _keyset_get(key):
-    with _keyset_lock:
-        return _keyset.get(key)
+def _cache_get(cache: OrderedDict, key):
+    with _cache_lock:
+        return cache.get(key)
 
 
-def _keyset_put(key, last_id) -> None:
-    with _keyset_lock:
-        _keyset[key] = last_id
-        _keyset.move_to_end(key)
-        while len(_keyset) > KEYSET_CACHE_SIZE:
-            _keyset.popitem(last=False)
+def _cache_put(cache: OrderedDict, key, value, size: int) -> None:
+    with _cache_lock:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > size:
+            cache.popitem(last=False)
 
 
 def _bbox_2d(bbox: list) -> list[float]:
@@ -150,11 +162,13 @@ class PublishProvider(BaseProvider):
         out = output_crs(crs_transform_spec.target_crs_uri if crs_transform_spec else None)
         try:
             with db.pool(self.role).connection() as conn:
-                matched, estimated = self._count(conn, where, exact)
+                key = self._cache_key(conn, where)
+                matched, estimated = self._count(conn, key, where, exact)
                 features = []
                 if resulttype != "hits" and limit > 0:
                     features = self._page(
-                        conn, where, offset, limit, sortby, select_properties, skip_geometry, out
+                        conn, key, where, offset, limit, sortby, select_properties,
+                        skip_geometry, out,
                     )
         except psycopg.errors.DataError as err:
             raise ProviderInvalidQueryError(
@@ -288,22 +302,64 @@ class PublishProvider(BaseProvider):
         keys.append(sql.Identifier("t", self.id_field))
         return sql.SQL(", ").join(keys)
 
-    def _page(self, conn, where, offset, limit, sortby, select_properties, skip_geometry, out):
-        """The features of one page: ids first (index only), then their GeoJSON."""
+    def _cache_key(self, conn, where) -> tuple | None:
+        """The key of this query in the paging caches; None when the view has no layer state."""
+        row = conn.execute(
+            "SELECT version, epoch FROM publish.layer_state() WHERE layer = %s", [self.view]
+        ).fetchone()
+        if row is None:
+            return None
+        return (tuple(row), self.view, where.sql.as_string(conn), tuple(map(str, where.params)))
+
+    def _anchor_index(self, conn, key, where) -> tuple[int, list]:
+        """The exact count and every ANCHOR_EVERY-th id of a query: one scan of its ids."""
+        cached = _cache_get(_anchors, key) if key else None
+        if cached is not None:
+            return cached
+        query = sql.SQL(
+            "SELECT count(*), coalesce(array_agg(id ORDER BY id) FILTER "
+            "(WHERE n %% {every} = 0), '{{}}') FROM (SELECT {id} AS id, row_number() OVER "
+            "(ORDER BY {id}) AS n FROM {table} t WHERE {where}) s"
+        ).format(
+            every=sql.Literal(ANCHOR_EVERY), id=sql.Identifier("t", self.id_field),
+            table=self._table(), where=where.sql,
+        )
+        total, anchors = conn.execute(query, where.params).fetchone()
+        if key:
+            _cache_put(_anchors, key, (total, anchors), ANCHOR_CACHE_SIZE)
+        return total, anchors
+
+    def _start(self, conn, key, where, offset, sortby) -> tuple[object, int]:
+        """Where a page in id order starts: (id after which to read, rows still to skip)."""
+        if not offset or sortby:
+            return None, offset
+        after = _cache_get(_keyset, (key, offset)) if key else None
+        if after is not None:
+            return after, 0
+        if offset < ANCHOR_MIN_OFFSET or not key:
+            return None, offset
+        _, anchors = self._anchor_index(conn, key, where)
+        i = min(offset // ANCHOR_EVERY, len(anchors))
+        if i == 0:
+            return None, offset
+        return anchors[i - 1], offset - i * ANCHOR_EVERY
+
+    def _page(self, conn, key, where, offset, limit, sortby, select_properties, skip_geometry,
+              out):
+        """The features of one page: ids first (on the id index), then their GeoJSON."""
         feature, fparams = self._feature_sql(out, select_properties, skip_geometry)
         id_col = sql.Identifier("t", self.id_field)
-        key = (self.view, where.sql.as_string(conn), tuple(map(str, where.params)))
-        after = _keyset_get((key, offset)) if offset and not sortby else None
+        after, skip = self._start(conn, key, where, offset, sortby)
+        after_sql, after_params = sql.SQL(""), []
         if after is not None:
-            ids = sql.SQL(
-                "SELECT {id} FROM {table} t WHERE {where} AND {id} > %s ORDER BY {id} LIMIT %s"
-            ).format(id=id_col, table=self._table(), where=where.sql)
-            id_params = [*where.params, after, limit]
-        else:
-            ids = sql.SQL(
-                "SELECT {id} FROM {table} t WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
-            ).format(id=id_col, table=self._table(), where=where.sql, order=self._order(sortby))
-            id_params = [*where.params, limit, offset]
+            after_sql, after_params = sql.SQL(" AND {} > %s").format(id_col), [after]
+        ids = sql.SQL(
+            "SELECT {id} FROM {table} t WHERE {where}{after} ORDER BY {order} LIMIT %s OFFSET %s"
+        ).format(
+            id=id_col, table=self._table(), where=where.sql, after=after_sql,
+            order=self._order(sortby),
+        )
+        id_params = [*where.params, *after_params, limit, skip]
         query = sql.SQL(
             "SELECT coalesce(json_agg({feature} ORDER BY {order}), '[]'::json) "
             "FROM {table} t WHERE {id} IN ({ids})"
@@ -311,25 +367,27 @@ class PublishProvider(BaseProvider):
             feature=feature, order=self._order(sortby), table=self._table(), id=id_col, ids=ids
         )
         features = conn.execute(query, [*fparams, *id_params]).fetchone()[0]
-        if features and not sortby:
-            _keyset_put((key, offset + len(features)), features[-1]["id"])
+        if features and key and not sortby:
+            _cache_put(_keyset, (key, offset + len(features)), features[-1]["id"],
+                       KEYSET_CACHE_SIZE)
         return [self._finish(f) for f in features] if self.links_column else features
 
-    def _count(self, conn, where, exact: bool) -> tuple[int, bool]:
+    def _count(self, conn, key, where, exact: bool) -> tuple[int, bool]:
         """numberMatched, and whether it is an estimate.
 
-        The first EXACT_COUNT_MAX + 1 matches are counted on the id index; up to that the count
-        is exact. Beyond it, the planner's estimate through these views is far off (they join
-        on an OR of conditions it cannot judge), so we extrapolate from the id density of
-        those first matches to the last matching id: exact for dense ids, close otherwise, and
-        marked as an estimate. `count=exact` counts everything.
+        Exact when the query's anchor index is cached (a deep page or `count=exact` built it
+        for this layer state), or when at most EXACT_COUNT_MAX rows match (counted on the id
+        index). Beyond, the planner's estimate through these views is far off (they join on an
+        OR of conditions it cannot judge), so we extrapolate from the id density of the first
+        matches to the last matching id: exact for dense ids, close otherwise, and marked as
+        an estimate. `count=exact` counts everything (and caches it for the next pages).
         """
+        cached = _cache_get(_anchors, key) if key else None
+        if exact or cached is not None:
+            return self._anchor_index(conn, key, where)[0], False
         base = sql.SQL("SELECT {id} FROM {table} t WHERE {where}").format(
             id=sql.Identifier("t", self.id_field), table=self._table(), where=where.sql
         )
-        if exact:
-            query = sql.SQL("SELECT count(*) FROM ({}) c").format(base)
-            return conn.execute(query, where.params).fetchone()[0], False
         sample = sql.SQL(
             "SELECT count(*), min(id), max(id) FROM ({} ORDER BY 1 LIMIT %s) s(id)"
         ).format(base)
