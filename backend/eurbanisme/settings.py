@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "planning",
     "inquiry",
     "publish",
+    "watch",
     "web",
     "common",
 ]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", include("publish.urls")),
     path("planning/", include("planning.web_urls")),
     path("", include("inquiry.urls")),
+    path("", include("watch.urls")),
     path("", include("web.urls")),
 ]
