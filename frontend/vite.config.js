@@ -12,11 +12,13 @@ export default defineConfig({
     emptyOutDir: true,
     // maplibre-gl is one big module; splitting it further gains nothing here.
     chunkSizeWarningLimit: 1600,
-    // Two pages: the web map (index.html) and the inquiry portal (inquiry.html, /enquete/<id>/).
+    // Pages: the web map (index.html), the inquiry portal (inquiry.html, /enquete/<id>/) and the
+    // commission workspace (commission.html, /commission/enquetes/<id>/).
     rollupOptions: {
       input: {
         main: fileURLToPath(new URL('./index.html', import.meta.url)),
         inquiry: fileURLToPath(new URL('./inquiry.html', import.meta.url)),
+        commission: fileURLToPath(new URL('./commission.html', import.meta.url)),
         dashboard: fileURLToPath(new URL('./dashboard.html', import.meta.url)),
       },
     },

@@ -107,7 +107,8 @@ READER_ROLE = envstr("EU_READER_ROLE", "eurbanisme_reader")
 READER_PASSWORD = envstr("EU_READER_PASSWORD", "")
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/connexion/"
+LOGIN_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

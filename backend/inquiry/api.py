@@ -34,7 +34,8 @@ ERR_UNKNOWN_TRANSITION = "Unknown transition {name!r}: use one of {choices}."
 ERR_MISSING = "This transition needs {fields}."
 ERR_NOT_RUNNER = (
     "Only planners of the agency in charge of the plan (or administrators) run the inquiry's "
-    "procedure."
+    "procedure; the members of its commission may also open, extend, close it and start the "
+    "synthesis."
 )
 MSG_CHECK_EMAIL = (
     "Almost done: open the link we have emailed you before {expires} (Casablanca time) to put "
@@ -44,18 +45,29 @@ ERR_EXPORT_FORMAT = "Unknown export format {fmt!r}: use one of {choices}."
 ERR_CORRECTS_UNKNOWN = "No register entry with that receipt or number in this inquiry."
 
 
-class IsCommission(BasePermission):
-    """Commission members and moderators (and administrators)."""
+def is_commission_of(user, inquiry_id: int | None) -> bool:
+    """Members of this inquiry's commission, moderators and administrators."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.role in (Role.MODERATOR, Role.ADMIN):
+        return True
+    return (
+        user.role == Role.COMMISSION
+        and Inquiry.commission.through.objects.filter(
+            inquiry_id=inquiry_id, user_id=user.pk
+        ).exists()
+    )
 
-    message = "Only members of the inquiry commission and moderators may do this."
+
+class IsCommission(BasePermission):
+    """The members of the inquiry's commission, moderators and administrators."""
+
+    message = (
+        "Only the members of this inquiry's commission, moderators and administrators may do this."
+    )
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and (user.is_superuser or user.role in (Role.COMMISSION, Role.MODERATOR, Role.ADMIN))
-        )
+        return is_commission_of(request.user, view.kwargs.get("pk"))
 
 
 def _public_inquiry(pk: int) -> Inquiry:
@@ -427,13 +439,19 @@ TRANSITIONS = {
 }
 
 
+# The conduct of the inquiry, which its commission runs too; the rest of the procedure (opening
+# order, deliberation, approval, abandon) belongs to the agency in charge of the plan.
+COMMISSION_TRANSITIONS = {"open", "close", "extend", "synthesis"}
+
+
 def _require(v: dict, *fields: str) -> None:
     if any(not v.get(f) for f in fields):
         raise Refused(ERR_MISSING.format(fields=", ".join(fields)), code="missing")
 
 
 class Transition(APIView):
-    """Move an inquiry along its procedure (planners of the agency in charge, administrators)."""
+    """Move an inquiry along its procedure (the agency in charge; its commission for the inquiry
+    itself: open, extend, close, synthesis)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -448,11 +466,12 @@ class Transition(APIView):
         inquiry = get_object_or_404(Inquiry.objects.select_related("version__document"), pk=pk)
         user = request.user
         agency_id = inquiry.version.document.agency_id
-        if not (
-            user.is_superuser
-            or user.role == Role.ADMIN
-            or (user.role == Role.PLANNER and user.agency_id == agency_id)
-        ):
+        runs_procedure = user.is_superuser or (
+            user.role in (Role.PLANNER, Role.ADMIN)
+            and (user.role == Role.ADMIN or user.agency_id == agency_id)
+        )
+        runs_inquiry = name in COMMISSION_TRANSITIONS and is_commission_of(user, inquiry.pk)
+        if not (runs_procedure or runs_inquiry):
             raise Refused(ERR_NOT_RUNNER, code="forbidden", status=403)
         form = TransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)

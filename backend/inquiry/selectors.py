@@ -125,6 +125,7 @@ def register_stats(*, inquiry: Inquiry) -> dict[str, Any]:
     )
     return {
         **totals,
+        "members": sorted(inquiry.commission.values_list("username", flat=True)),
         "by_theme": by("theme", "theme"),
         "by_channel": by("channel", "channel"),
         "by_zone": by("zone__code", "zone_code"),

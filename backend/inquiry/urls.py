@@ -37,4 +37,5 @@ urlpatterns = [
     path(ENTRY + "assign/", api.entry_action("assign", AssignSerializer), name="inquiry-assign"),
     path(ENTRY + "answer/", api.entry_action("answer", AnswerSerializer), name="inquiry-answer"),
     path("enquete/<int:pk>/", views.portal, name="inquiry-portal"),
+    path("commission/enquetes/<int:pk>/", views.workspace, name="inquiry-workspace"),
 ]

@@ -443,6 +443,9 @@ def _load_users() -> None:
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
+        if role == Role.COMMISSION:
+            for inquiry in Inquiry.objects.all():
+                inquiry.commission.add(user)
 
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DocumentStatus", "has_data", "load"]

@@ -66,7 +66,7 @@ def test_the_report_finds_a_gap_an_overlap_and_missing_rules(
 
 def test_the_report_page_needs_a_login(client, versions):
     response = client.get(f"/planning/versions/{versions[0].pk}/report/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and "/connexion/" in response["Location"]
 
 
 def test_the_diff_lists_added_removed_and_modified_zones(client, versions):

@@ -16,8 +16,17 @@ from planning.models import VersionStage
 
 
 @pytest.fixture
-def commission_member(db):
-    return User.objects.create_user("carol_commission", password=PASSWORD, role=Role.COMMISSION)
+def commission_member(open_inquiry):
+    """A member of the commission of the demo's open inquiry."""
+    member = User.objects.create_user("carol_commission", password=PASSWORD, role=Role.COMMISSION)
+    open_inquiry.commission.add(member)
+    return member
+
+
+@pytest.fixture
+def other_commission_member(db):
+    """A commission member who sits on no commission of the demo's inquiries."""
+    return User.objects.create_user("omar_commission", password=PASSWORD, role=Role.COMMISSION)
 
 
 @pytest.fixture

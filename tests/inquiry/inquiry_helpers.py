@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection, transaction
+
 from common.db import db_now
 from inquiry import services
-from inquiry.models import Inquiry
+from inquiry.models import Attachment, Inquiry, Observation, ObservationEvent
 from planning.models import Zone
 
 PASSWORD = "a-test-password-42"
@@ -40,3 +42,14 @@ def submit(inquiry: Inquiry, **overrides):
     }
     values.update(overrides)
     return services.observation_submit(**values)
+
+
+def purge_entries(tokens: list[str]) -> None:
+    """Remove test entries from the committed register (the purge switch of the guard)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL eurbanisme.register_purge = 'on'")
+        entries = Observation.objects.filter(receipt_token__in=tokens)
+        ObservationEvent.objects.filter(observation__in=entries).delete()
+        Attachment.objects.filter(observation__in=entries).delete()
+        entries.delete()

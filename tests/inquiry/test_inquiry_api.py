@@ -158,13 +158,14 @@ def test_a_malformed_geometry_is_a_400_with_the_field(client, open_inquiry):
 
 
 def test_the_commission_workspace_is_closed_to_others(
-    client, open_inquiry, agency_planner, commission_member, moderator
+    client, open_inquiry, agency_planner, commission_member, other_commission_member, moderator
 ):
     url = f"/api/v1/inquiries/{open_inquiry.pk}/register/"
     assert client.get(url).status_code == 403
-    client.force_login(agency_planner)
-    assert client.get(url).status_code == 403
-    assert client.get(f"/api/v1/inquiries/{open_inquiry.pk}/stats/").status_code == 403
+    for outsider in (agency_planner, other_commission_member):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 403
+        assert client.get(f"/api/v1/inquiries/{open_inquiry.pk}/stats/").status_code == 403
     for user in (commission_member, moderator):
         client.force_login(user)
         assert client.get(url).status_code == 200
@@ -358,3 +359,20 @@ def test_the_draft_synthesis_report_counts_what_the_register_holds(
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     assert "synthese-enquete" in response["Content-Disposition"]
     assert response.content.count(b"/Type /Page\n") >= 2
+
+
+def test_the_commission_conducts_its_own_inquiry_only(
+    client, open_inquiry, commission_member, other_commission_member
+):
+    url = f"/api/v1/inquiries/{open_inquiry.pk}/transitions/"
+    shift_clock(open_inquiry, opens_in=-30 * DAY, closes_in=-dt.timedelta(seconds=1))
+    client.force_login(other_commission_member)
+    assert client.post(url + "close/", {}, "application/json").status_code == 403
+    client.force_login(commission_member)
+    # The procedure's own steps stay with the agency.
+    refused = client.post(url + "abandon/", {"reason": "x"}, "application/json")
+    assert refused.status_code == 403 and "agency" in refused.json()["detail"]
+    response = client.post(url + "close/", {}, "application/json")
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+    response = client.post(url + "synthesis/", {}, "application/json")
+    assert response.status_code == 200 and response.json()["status"] == "synthesis"

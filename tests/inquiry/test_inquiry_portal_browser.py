@@ -7,30 +7,14 @@ see the observation published; nothing is asked of any host but the system itsel
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
-from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
-from inquiry_helpers import PDF
-
-from inquiry.models import Attachment, Observation, ObservationEvent
+from chromium_helpers import chromium
+from inquiry_helpers import PDF, purge_entries
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("EU_CHROMIUM", "/usr/bin/chromium")
-# As tests/browser: SwiftShader for WebGL, and nothing that calls home.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 # French and Arabic names of a commune the demo plan covers.
 PLACES = {"fr": "Bouskoura", "ar": "بوسكورة"}
@@ -53,16 +37,8 @@ def browser(live_url, created_entries):
     It needs created_entries so that their purge runs after Playwright stops (Django refuses
     ORM calls while Playwright's loop runs).
     """
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +52,8 @@ def created_entries(django_db_blocker):
     """Receipt tokens of what the journeys submit, purged from the register afterwards."""
     tokens: list[str] = []
     yield tokens
-    with django_db_blocker.unblock(), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL eurbanisme.register_purge = 'on'")
-        entries = Observation.objects.filter(receipt_token__in=tokens)
-        ObservationEvent.objects.filter(observation__in=entries).delete()
-        Attachment.objects.filter(observation__in=entries).delete()
-        entries.delete()
+    with django_db_blocker.unblock():
+        purge_entries(tokens)
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
