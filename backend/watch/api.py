@@ -58,7 +58,7 @@ def _required(params, name: str) -> str:
     return value
 
 
-def options_from(params, indicator: Indicator | None = None) -> Options:
+def options_from(params, indicator: selectors.IndicatorInfo | None = None) -> Options:
     """Analysis options from query parameters (or a process's inputs), checked."""
     scheme = params.get("scheme") or "quantiles"
     if scheme not in m.SCHEMES:
@@ -74,15 +74,15 @@ def options_from(params, indicator: Indicator | None = None) -> Options:
         higher_is_better=indicator.higher_is_better if indicator else True)
 
 
-def run_analysis(params) -> tuple[Indicator, dict]:
+def run_analysis(params, fetch: selectors.Fetch = selectors.django_fetch
+                 ) -> tuple[selectors.IndicatorInfo, dict]:
     """Parse an analysis request and run it (shared by the API and the OGC process)."""
     code, level = _required(params, "indicator"), _required(params, "level")
-    indicator = selectors.indicator_get(code)
-    _, _, _, result = selectors.analysis(
+    indicator = selectors.indicator_get(code, fetch)
+    return selectors.analysis(
         code=code, level=level, period=params.get("period") or None,
         dimension=params.get("dimension") if params.get("dimension") is not None else None,
-        options=options_from(params, indicator))
-    return indicator, result
+        options=options_from(params, indicator), fetch=fetch)
 
 
 class Public(APIView):
@@ -100,7 +100,7 @@ class IndicatorList(Public):
             {"code": i.code, "name_fr": i.name_fr, "name_ar": i.name_ar, "name_en": i.name_en,
              "formula": i.formula, "unit": i.unit, "source": i.source,
              "method_version": i.method_version, "higher_is_better": i.higher_is_better,
-             "coverage": selectors.coverage(i)}
+             "coverage": selectors.coverage(i.code)}
             for i in Indicator.objects.all()])
 
 
@@ -142,7 +142,8 @@ class Analysis(Public):
         params = {**request.query_params.dict(), **(request.data or {})}
         indicator, result = run_analysis(params)
         run = services.analysis_run_record(
-            indicator=indicator, level=result["level"], period=result["period"],
+            indicator=Indicator.objects.get(code=indicator.code), level=result["level"],
+            period=result["period"],
             dimension=result["dimension"], options=options_from(params, indicator),
             result=result)
         return Response({"run": run.pk, "status": run.status, **result}, status=201)

@@ -13,7 +13,6 @@ import pyarrow.parquet as pq
 import pyogrio
 from django.utils import timezone
 
-from .models import Indicator
 
 FORMATS = {"gpkg": "application/geopackage+sqlite3", "parquet": "application/vnd.apache.parquet",
            "csv": "text/csv; charset=utf-8"}
@@ -21,7 +20,7 @@ CRS = "EPSG:4326"
 METADATA_KEY = b"e_urbanisme"
 
 
-def metadata(indicator: Indicator, result: dict) -> dict[str, str]:
+def metadata(indicator, result: dict) -> dict[str, str]:
     """What a reader of the file needs to trust it."""
     return {
         "indicator": indicator.code, "name_fr": indicator.name_fr, "name_ar": indicator.name_ar,

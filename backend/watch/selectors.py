@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -11,7 +14,7 @@ from common.errors import Refused
 
 from . import measures as m
 from .analysis import Options, analyse
-from .models import Indicator, IndicatorValue, Level
+from .models import IndicatorValue, Level
 
 HIERARCHY = {"district": ["province_code", "commune_code"], "commune": ["province_code"],
              "province": [], "region": []}
@@ -37,37 +40,68 @@ COLUMNS = ["unit_code", "name_fr", "name_ar", "value", "population", "commune_co
            "province_code", "region_code", "method_version"]
 
 
-def indicator_get(code: str) -> Indicator:
+Fetch = Callable[[str, list], list[tuple]]
+
+INDICATOR_SQL = """
+SELECT code, name_fr, name_ar, name_en, formula, unit, source, method_version,
+       higher_is_better, population_weighted
+FROM publish.indicators WHERE code = %s
+"""
+COVERAGE_SQL = """
+SELECT level, period, dimension, count(*) FROM publish.indicator_values
+WHERE indicator = %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """An indicator as `publish.indicators` shows it."""
+
+    code: str
+    name_fr: str
+    name_ar: str
+    name_en: str
+    formula: str
+    unit: str
+    source: str
+    method_version: str
+    higher_is_better: bool
+    population_weighted: bool
+
+
+def django_fetch(sql: str, params: list) -> list[tuple]:
+    """Run a read on Django's connection (the REST API's path)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def indicator_get(code: str, fetch: Fetch = django_fetch) -> IndicatorInfo:
     """The indicator of that code, or a 400 that lists the catalogue."""
-    try:
-        return Indicator.objects.get(code=code)
-    except Indicator.DoesNotExist:
-        known = ", ".join(Indicator.objects.values_list("code", flat=True))
+    rows = fetch(INDICATOR_SQL, [code])
+    if not rows:
+        known = ", ".join(r[0] for r in fetch("SELECT code FROM publish.indicators ORDER BY 1", []))
         raise Refused(ERR_INDICATOR.format(code=code, known=known), code="unknown_indicator")
+    return IndicatorInfo(*rows[0])
 
 
-def coverage(indicator: Indicator) -> list[dict]:
+def coverage(code: str, fetch: Fetch = django_fetch) -> list[dict]:
     """Where an indicator has values: level, period, dimension and unit count."""
-    rows = (IndicatorValue.objects.filter(indicator=indicator)
-            .values("level", "period", "dimension").order_by("level", "period", "dimension"))
-    out: dict[tuple, int] = {}
-    for r in rows:
-        key = (r["level"], r["period"], r["dimension"])
-        out[key] = out.get(key, 0) + 1
-    return [{"level": k[0], "period": k[1], "dimension": k[2], "units": n}
-            for k, n in out.items()]
+    return [{"level": lv, "period": p, "dimension": d, "units": n}
+            for lv, p, d, n in fetch(COVERAGE_SQL, [code])]
 
 
-def resolve(indicator: Indicator, level: str, period: str | None,
-            dimension: str | None) -> tuple[str, str]:
+def resolve(indicator: IndicatorInfo, level: str, period: str | None,
+            dimension: str | None, fetch: Fetch = django_fetch) -> tuple[str, str]:
     """Check the level, and default the period (latest) and the dimension (only one)."""
     if level not in Level.values:
         raise Refused(ERR_LEVEL.format(level=level, known=", ".join(Level.values)),
                       code="unknown_level")
-    cov = [c for c in coverage(indicator) if c["level"] == level
+    everywhere = coverage(indicator.code, fetch)
+    cov = [c for c in everywhere if c["level"] == level
            and (period is None or c["period"] == period)]
     if not cov:
-        available = sorted({f"{c['level']} ({c['period']})" for c in coverage(indicator)})
+        available = sorted({f"{c['level']} ({c['period']})" for c in everywhere})
         raise Refused(ERR_NO_DATA.format(
             code=indicator.code, level=level, period=f" for period {period!r}" if period else "",
             available=", ".join(available) or "none"), code="no_data")
@@ -84,12 +118,10 @@ def resolve(indicator: Indicator, level: str, period: str | None,
     return period, dimension
 
 
-def values_frame(indicator: Indicator, level: str, period: str, dimension: str
-                 ) -> gpd.GeoDataFrame:
+def values_frame(indicator: IndicatorInfo, level: str, period: str, dimension: str,
+                 fetch: Fetch = django_fetch) -> gpd.GeoDataFrame:
     """The values of one indicator, level, period and dimension, with unit geometries."""
-    with connection.cursor() as cursor:
-        cursor.execute(VALUES_SQL, [indicator.code, level, period, dimension])
-        rows = cursor.fetchall()
+    rows = fetch(VALUES_SQL, [indicator.code, level, period, dimension])
     frame = pd.DataFrame([r[:-1] for r in rows], columns=COLUMNS)
     geom = shapely.from_wkb([bytes(r[-1]) for r in rows]) if rows else []
     return gpd.GeoDataFrame(frame, geometry=list(geom), crs=4326)
@@ -97,12 +129,12 @@ def values_frame(indicator: Indicator, level: str, period: str, dimension: str
 
 def analysis(
     *, code: str, level: str, period: str | None = None, dimension: str | None = None,
-    options: Options | None = None,
-) -> tuple[Indicator, str, str, dict]:
+    options: Options | None = None, fetch: Fetch = django_fetch,
+) -> tuple[IndicatorInfo, dict]:
     """The whole disparity suite for one indicator at one level: 400s on bad requests."""
-    indicator = indicator_get(code)
-    period, dimension = resolve(indicator, level, period, dimension)
-    frame = values_frame(indicator, level, period, dimension)
+    indicator = indicator_get(code, fetch)
+    period, dimension = resolve(indicator, level, period, dimension, fetch)
+    frame = values_frame(indicator, level, period, dimension, fetch)
     valid = frame[frame["value"].notna()]
     if len(valid) < MIN_UNITS:
         raise Refused(ERR_SINGLE.format(code=code, level=level, n=len(valid), period=period),
@@ -122,7 +154,7 @@ def analysis(
         for r in valid.itertuples()]
     result.update(indicator=indicator.code, level=level, period=period, dimension=dimension,
                   indicator_method_version=indicator.method_version)
-    return indicator, period, dimension, result
+    return indicator, result
 
 
 def unit_profile(*, level: str, code: str) -> dict:

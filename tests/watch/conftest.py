@@ -35,3 +35,15 @@ def browser(live_url):
                                               args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def watch_ogc_url(live_url, tmp_path_factory) -> str:
+    """/ogc/ of the live system, its configuration generated from the test database's views."""
+    os.environ["EU_OGC_DIR"] = str(tmp_path_factory.mktemp("ogc"))
+    os.environ["EU_PUBLIC_URL"] = live_url
+    yield f"{live_url}/ogc"
+    # Let pytest-django drop the test database: no pooled connection may stay open on it.
+    from publish.ogc import db
+
+    db.close_all()

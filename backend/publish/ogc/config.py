@@ -19,6 +19,7 @@ from .crs import STORAGE_CRS, SUPPORTED_CRS
 
 PROVIDER = "publish.ogc.provider.PublishProvider"
 PROCESS = "publish.ogc.process.ZoningLookupProcessor"
+WATCH_PROCESS = "watch.ogc_process.DisparityAnalysisProcessor"
 # The site's public URL (EU_PUBLIC_URL) prefixes every link; pygeoapi reads it at start-up.
 PUBLIC_URL = "${EU_PUBLIC_URL:-http://127.0.0.1:8000}"
 DEFAULT_URL = PUBLIC_URL + "/ogc"
@@ -204,6 +205,7 @@ def build(conn: psycopg.Connection, role: str, progress: Callable | None = None)
         if progress:
             progress(view)
     resources["zoning-lookup"] = {"type": "process", "processor": {"name": PROCESS}}
+    resources["disparity-analysis"] = {"type": "process", "processor": {"name": WATCH_PROCESS}}
     return {"server": _server(), "logging": {"level": "ERROR"}, "metadata": _metadata(),
             "resources": resources}
 
