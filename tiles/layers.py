@@ -12,6 +12,8 @@ WORLD_HALF = 20037508.342789244
 # Below z13, polygons smaller than this many display pixels (512-px tiles) are left out: they
 # would vanish when drawn, and dropping them before ST_AsMVTGeom keeps low-zoom tiles small.
 MIN_PIXELS = 1.0
+# Clusters gather what falls in one cell of this many display pixels.
+CLUSTER_PIXELS = 48.0
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Layer:
     maxzoom: int = 22
     # At most this many features per tile, declared in the TileJSON.
     feature_limit: int = 20000
+    # Below this zoom, point-like features are grouped into clusters (0: never).
+    cluster_below: int = 0
 
     @cached_property
     def sql(self) -> str:
@@ -44,6 +48,7 @@ class Layer:
             "limit": self.feature_limit,
             "min_area": MIN_PIXELS * pixel_m * pixel_m if z < 13 else 0.0,
             "document": document,
+            "cluster_m": CLUSTER_PIXELS * pixel_m if z < self.cluster_below else 0.0,
         }
 
 
@@ -106,7 +111,7 @@ LAYERS: dict[str, Layer] = {
             "observations",
             "publish.observations",
             "Observations publiées des enquêtes publiques (modérées, anonymes sauf choix "
-            "contraire de leur auteur).",
+            "contraire de leur auteur), regroupées en amas (point_count) sous le zoom 14.",
             {
                 "id": "Number",
                 "inquiry_id": "Number",
@@ -116,8 +121,10 @@ LAYERS: dict[str, Layer] = {
                 "zone_code": "String",
                 "author_display": "String",
                 "submitted_on": "String",
+                "point_count": "Number",
             },
             geometry="mixed",
+            cluster_below=14,
         ),
         Layer(
             "basemap",

@@ -126,6 +126,8 @@ def build_style(tiles_base: str, origin: str, lang: str = "fr") -> dict:
             "source-layer": "observations",
             "maxzoom": 16,
             "paint": {
+                # Below z14 a feature may be a cluster of point_count observations.
+                "heatmap-weight": ["coalesce", ["get", "point_count"], 1],
                 "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 10, 12, 15, 30],
                 "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 14, 0.8, 16, 0],
             },

@@ -30,6 +30,16 @@ def demo_entries(django_db_setup, django_db_blocker):
     return entries
 
 
+def test_the_layer_declares_only_public_fields(db, live_url):
+    # First in the module, with `db`: pytest-django then creates the test database even when
+    # this module runs alone.
+    with urllib.request.urlopen(f"{live_url}/tiles/observations.json") as resp:
+        tilejson = json.loads(resp.read())
+    fields = set(tilejson["vector_layers"][0]["fields"])
+    assert fields.isdisjoint({"author_name", "author_email", "author_id_number", "ip"})
+    assert {"register_number", "theme", "author_display"} <= fields
+
+
 def _tile(live_url: str, entry: Observation) -> tuple[bytes, dict]:
     x, y = _tile_of(entry.geom.x, entry.geom.y, Z)
     with urllib.request.urlopen(f"{live_url}/tiles/observations/{Z}/{x}/{y}.pbf") as resp:
@@ -50,9 +60,25 @@ def test_every_published_entry_is_in_its_tile_anonymised_as_chosen(live_url, dem
             assert entry.author_name.encode() not in body
 
 
-def test_the_layer_declares_only_public_fields(live_url):
-    with urllib.request.urlopen(f"{live_url}/tiles/observations.json") as resp:
-        tilejson = json.loads(resp.read())
-    fields = set(tilejson["vector_layers"][0]["fields"])
-    assert fields.isdisjoint({"author_name", "author_email", "author_id_number", "ip"})
-    assert {"register_number", "theme", "author_display"} <= fields
+def test_below_zoom_14_observations_come_as_clusters_that_count_them_all(
+    live_url, demo_entries, reader_conninfo
+):
+    import psycopg
+
+    z = 7
+    x, y = _tile_of(demo_entries[0].geom.x, demo_entries[0].geom.y, z)
+    with urllib.request.urlopen(f"{live_url}/tiles/observations/{z}/{x}/{y}.pbf") as resp:
+        features = mapbox_vector_tile.decode(resp.read())["observations"]["features"]
+    with psycopg.connect(reader_conninfo) as conn:
+        expected = conn.execute(
+            "SELECT count(*) FROM publish.observations "
+            "WHERE geom_3857 && ST_TileEnvelope(%s, %s, %s)",
+            (z, x, y),
+        ).fetchone()[0]
+    counts = [f["properties"]["point_count"] for f in features]
+    assert sum(counts) == expected >= 2
+    assert len(features) < expected  # grouped: fewer features than observations
+    for feature in features:
+        assert feature["geometry"]["type"] == "Point"
+        if feature["properties"]["point_count"] > 1:
+            assert "register_number" not in feature["properties"]

@@ -180,6 +180,8 @@ function addObservationLayers() {
     maxzoom: 16,
     filter: ['==', ['get', 'inquiry_id'], inquiryId],
     paint: {
+      // Below z14 the tiles carry clusters: weigh each by its number of observations.
+      'heatmap-weight': ['coalesce', ['get', 'point_count'], 1],
       'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 10, 14, 15, 36],
       'heatmap-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0.75, 16, 0],
     },
