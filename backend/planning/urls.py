@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, editor_api
 
 urlpatterns = [
     path("versions/<int:version_id>/zones/", api.VersionZones.as_view(), name="version-zones"),
@@ -19,4 +19,12 @@ urlpatterns = [
     path("zones/<int:pk>/", api.ZoneEdit.as_view(), name="zone-edit"),
     path("zones/<int:pk>/history/", api.ZoneHistory.as_view(), name="zone-history"),
     path("zones/<int:pk>/restore/<int:event_id>/", api.ZoneRestore.as_view(), name="zone-restore"),
+    path("versions/<int:version_id>/", editor_api.VersionContext.as_view(), name="version-context"),
+    path(
+        "versions/<int:version_id>/zones.geojson",
+        editor_api.VersionZoneFeatures.as_view(),
+        name="version-zone-features",
+    ),
+    path("zones/<int:pk>/split/", editor_api.ZoneSplit.as_view(), name="zone-split"),
+    path("zones/<int:pk>/merge/", editor_api.ZoneMerge.as_view(), name="zone-merge"),
 ]

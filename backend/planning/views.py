@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -37,3 +38,31 @@ def version_report(request: HttpRequest, version_id: int) -> HttpResponse:
         "planning/version_report.html",
         {"version": version, "report": report, "sections": sections},
     )
+
+
+ERR_NOT_BUILT = "The editor page is not built yet: run `make setup`."
+ERR_NOT_YOUR_AGENCY = (
+    "This editor is for the planners of {agency} and administrators. Ask an administrator of "
+    "that agency to give you access."
+)
+
+
+def editor(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Serve the built zoning editor of a version (its agency's planners and admins only)."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import HttpResponseForbidden
+    from django.middleware.csrf import get_token
+
+    from .editor_api import user_may_edit
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+    if not user_may_edit(request.user, version):
+        message = ERR_NOT_YOUR_AGENCY.format(agency=version.document.agency)
+        return HttpResponseForbidden(message, content_type="text/plain; charset=utf-8")
+    page = settings.FRONTEND_DIST / "editor.html"
+    if not page.is_file():
+        return HttpResponse(ERR_NOT_BUILT, status=503, content_type="text/plain")
+    get_token(request)  # sets the CSRF cookie the page's writes send back
+    return HttpResponse(page.read_bytes(), content_type="text/html; charset=utf-8")

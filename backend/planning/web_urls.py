@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("versions/<int:version_id>/report/", views.version_report, name="version-report-page"),
+    path("versions/<int:version_id>/editer/", views.editor, name="version-editor"),
 ]
