@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pyogrio
-from libpysal.weights import W, Queen, Rook
+from libpysal.weights import Queen, Rook, W
 
 from . import measures as m
 
@@ -43,10 +43,17 @@ class Options:
 
     def as_dict(self) -> dict:
         """The options as plain JSON."""
-        return {"seed": self.seed, "permutations": self.permutations, "scheme": self.scheme,
-                "k": self.k, "contiguity": self.contiguity, "alpha": self.alpha,
-                "priority_levels": self.priority_levels,
-                "higher_is_better": self.higher_is_better, "epsilons": list(self.epsilons)}
+        return {
+            "seed": self.seed,
+            "permutations": self.permutations,
+            "scheme": self.scheme,
+            "k": self.k,
+            "contiguity": self.contiguity,
+            "alpha": self.alpha,
+            "priority_levels": self.priority_levels,
+            "higher_is_better": self.higher_is_better,
+            "epsilons": list(self.epsilons),
+        }
 
 
 def read_units(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -60,7 +67,9 @@ def read_units(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
 def column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
     """A numeric column, or a clear error naming the columns there are."""
     if name not in frame.columns:
-        raise m.MeasureError(ERR_COLUMN.format(column=name, known=", ".join(map(str, frame.columns))))
+        raise m.MeasureError(
+            ERR_COLUMN.format(column=name, known=", ".join(map(str, frame.columns)))
+        )
     return frame[name].to_numpy(dtype=float)
 
 
@@ -118,14 +127,16 @@ def analyse(
         "lorenz_weighted": m.lorenz(y, pop) if pop is not None else None,
         "breaks": m.class_breaks(y, o.scheme, min(o.k, len(np.unique(y)))),
         "priority": m.priority_levels(
-            y, higher_is_better=o.higher_is_better, levels=o.priority_levels),
+            y, higher_is_better=o.higher_is_better, levels=o.priority_levels
+        ),
     }
     if hierarchy and np.all(y >= 0):
         levels = [frame[h].astype(str).to_numpy() for h in hierarchy]
         result["theil_decomposition"] = m.theil_decomposition(y, levels, None, hierarchy)
         if pop is not None:
             result["theil_decomposition_weighted"] = m.theil_decomposition(
-                y, levels, pop, hierarchy)
+                y, levels, pop, hierarchy
+            )
     if "geometry" in frame or w is not None:
         w = w if w is not None else contiguity(frame, o.contiguity)
         kw = {"permutations": o.permutations, "seed": o.seed}

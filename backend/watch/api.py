@@ -62,27 +62,36 @@ def options_from(params, indicator: selectors.IndicatorInfo | None = None) -> Op
     """Analysis options from query parameters (or a process's inputs), checked."""
     scheme = params.get("scheme") or "quantiles"
     if scheme not in m.SCHEMES:
-        raise Refused(m.ERR_SCHEME.format(scheme=scheme, known=", ".join(m.SCHEMES)),
-                      code="bad_parameter")
+        raise Refused(
+            m.ERR_SCHEME.format(scheme=scheme, known=", ".join(m.SCHEMES)), code="bad_parameter"
+        )
     contiguity = params.get("contiguity") or "queen"
     return Options(
         seed=_int(params, "seed", m.DEFAULT_SEED, 0, MAX_SEED),
         permutations=_int(params, "permutations", m.DEFAULT_PERMUTATIONS, 0, MAX_PERMUTATIONS),
-        scheme=scheme, k=_int(params, "k", 5, m.MIN_CLASSES, m.MAX_CLASSES),
-        contiguity=contiguity, alpha=_float(params, "alpha", m.DEFAULT_ALPHA, 0.0001, 0.5),
+        scheme=scheme,
+        k=_int(params, "k", 5, m.MIN_CLASSES, m.MAX_CLASSES),
+        contiguity=contiguity,
+        alpha=_float(params, "alpha", m.DEFAULT_ALPHA, 0.0001, 0.5),
         priority_levels=_int(params, "priority_levels", 4, 2, 9),
-        higher_is_better=indicator.higher_is_better if indicator else True)
+        higher_is_better=indicator.higher_is_better if indicator else True,
+    )
 
 
-def run_analysis(params, fetch: selectors.Fetch = selectors.django_fetch
-                 ) -> tuple[selectors.IndicatorInfo, dict]:
+def run_analysis(
+    params, fetch: selectors.Fetch = selectors.django_fetch
+) -> tuple[selectors.IndicatorInfo, dict]:
     """Parse an analysis request and run it (shared by the API and the OGC process)."""
     code, level = _required(params, "indicator"), _required(params, "level")
     indicator = selectors.indicator_get(code, fetch)
     return selectors.analysis(
-        code=code, level=level, period=params.get("period") or None,
+        code=code,
+        level=level,
+        period=params.get("period") or None,
         dimension=params.get("dimension") if params.get("dimension") is not None else None,
-        options=options_from(params, indicator), fetch=fetch)
+        options=options_from(params, indicator),
+        fetch=fetch,
+    )
 
 
 class Public(APIView):
@@ -96,12 +105,23 @@ class IndicatorList(Public):
 
     def get(self, request):
         """List the indicators."""
-        return Response([
-            {"code": i.code, "name_fr": i.name_fr, "name_ar": i.name_ar, "name_en": i.name_en,
-             "formula": i.formula, "unit": i.unit, "source": i.source,
-             "method_version": i.method_version, "higher_is_better": i.higher_is_better,
-             "coverage": selectors.coverage(i.code)}
-            for i in Indicator.objects.all()])
+        return Response(
+            [
+                {
+                    "code": i.code,
+                    "name_fr": i.name_fr,
+                    "name_ar": i.name_ar,
+                    "name_en": i.name_en,
+                    "formula": i.formula,
+                    "unit": i.unit,
+                    "source": i.source,
+                    "method_version": i.method_version,
+                    "higher_is_better": i.higher_is_better,
+                    "coverage": selectors.coverage(i.code),
+                }
+                for i in Indicator.objects.all()
+            ]
+        )
 
 
 class IndicatorValues(Public):
@@ -112,21 +132,35 @@ class IndicatorValues(Public):
         params = request.query_params
         indicator = selectors.indicator_get(code)
         level = _required(params, "level")
-        period, dimension = selectors.resolve(indicator, level, params.get("period") or None,
-                                              params.get("dimension"))
+        period, dimension = selectors.resolve(
+            indicator, level, params.get("period") or None, params.get("dimension")
+        )
         frame = selectors.values_frame(indicator, level, period, dimension)
         valid = frame["value"].notna()
         if valid.sum() < selectors.MIN_UNITS:
-            raise Refused(selectors.ERR_SINGLE.format(code=code, level=level, n=int(valid.sum()),
-                                                      period=period), code="too_few_units")
+            raise Refused(
+                selectors.ERR_SINGLE.format(
+                    code=code, level=level, n=int(valid.sum()), period=period
+                ),
+                code="too_few_units",
+            )
         opts = options_from(params, indicator)
         breaks = m.class_breaks(frame.loc[valid, "value"], opts.scheme, opts.k)
         frame["class"] = None
         frame.loc[valid, "class"] = breaks["yb"]
         geojson = json.loads(frame.to_json(drop_id=True))
-        return Response({"indicator": code, "level": level, "period": period,
-                         "dimension": dimension, "unit": indicator.unit, "breaks": breaks,
-                         "features": geojson["features"], "type": "FeatureCollection"})
+        return Response(
+            {
+                "indicator": code,
+                "level": level,
+                "period": period,
+                "dimension": dimension,
+                "unit": indicator.unit,
+                "breaks": breaks,
+                "features": geojson["features"],
+                "type": "FeatureCollection",
+            }
+        )
 
 
 class Analysis(Public):
@@ -142,10 +176,13 @@ class Analysis(Public):
         params = {**request.query_params.dict(), **(request.data or {})}
         indicator, result = run_analysis(params)
         run = services.analysis_run_record(
-            indicator=Indicator.objects.get(code=indicator.code), level=result["level"],
+            indicator=Indicator.objects.get(code=indicator.code),
+            level=result["level"],
             period=result["period"],
-            dimension=result["dimension"], options=options_from(params, indicator),
-            result=result)
+            dimension=result["dimension"],
+            options=options_from(params, indicator),
+            result=result,
+        )
         return Response({"run": run.pk, "status": run.status, **result}, status=201)
 
 
@@ -157,11 +194,22 @@ class RunDetail(Public):
         run = AnalysisRun.objects.filter(pk=pk).select_related("indicator").first()
         if run is None:
             raise Refused(f"No analysis run {pk}.", code="not_found", status=404)
-        return Response({"run": run.pk, "status": run.status, "indicator": run.indicator.code,
-                         "level": run.level, "period": run.period, "seed": run.seed,
-                         "method_version": run.method_version, "parameters": run.parameters,
-                         "created_at": run.created_at, "finished_at": run.finished_at,
-                         "message": run.message, "result": run.result})
+        return Response(
+            {
+                "run": run.pk,
+                "status": run.status,
+                "indicator": run.indicator.code,
+                "level": run.level,
+                "period": run.period,
+                "seed": run.seed,
+                "method_version": run.method_version,
+                "parameters": run.parameters,
+                "created_at": run.created_at,
+                "finished_at": run.finished_at,
+                "message": run.message,
+                "result": run.result,
+            }
+        )
 
 
 class UnitProfile(Public):
@@ -179,8 +227,12 @@ class Compare(Public):
         """Profiles of ?a= and ?b= at ?level=."""
         params = request.query_params
         level = _required(params, "level")
-        return Response({"a": selectors.unit_profile(level=level, code=_required(params, "a")),
-                         "b": selectors.unit_profile(level=level, code=_required(params, "b"))})
+        return Response(
+            {
+                "a": selectors.unit_profile(level=level, code=_required(params, "a")),
+                "b": selectors.unit_profile(level=level, code=_required(params, "b")),
+            }
+        )
 
 
 class Export(Public):
@@ -189,11 +241,13 @@ class Export(Public):
     def get(self, request, fmt: str):
         """Download."""
         if fmt not in exports.FORMATS:
-            raise Refused(ERR_FORMAT.format(fmt=fmt, known=", ".join(exports.FORMATS)),
-                          code="bad_format")
+            raise Refused(
+                ERR_FORMAT.format(fmt=fmt, known=", ".join(exports.FORMATS)), code="bad_format"
+            )
         indicator, result = run_analysis(request.query_params)
-        frame = selectors.values_frame(indicator, result["level"], result["period"],
-                                       result["dimension"])
+        frame = selectors.values_frame(
+            indicator, result["level"], result["period"], result["dimension"]
+        )
         meta = exports.metadata(indicator, result)
         body = exports.render(fmt, exports.layer(frame, result), meta)
         name = f"{indicator.code}_{result['level']}_{result['period']}.{fmt}"

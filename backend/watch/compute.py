@@ -7,7 +7,6 @@ Metric work is done in EPSG:26191 (Merchich / Nord Maroc), the CRS of the raster
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,18 +16,21 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
+from django.db import connection
+from exactextract import exact_extract
 from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
 from rasterio.warp import reproject
-from django.db import connection
-from exactextract import exact_extract
 from scipy.spatial import cKDTree
 
 from . import catalogue as cat
 
 METRIC_SRID = 26191
-RASTERS = {"population": "population_100m.tif", "builtup_2014": "builtup_2014.tif",
-           "builtup_2024": "builtup_2024.tif"}
+RASTERS = {
+    "population": "population_100m.tif",
+    "builtup_2014": "builtup_2014.tif",
+    "builtup_2024": "builtup_2024.tif",
+}
 M2_PER_KM2 = 1e6
 PERCENT = 100.0
 
@@ -59,7 +61,9 @@ def districts() -> gpd.GeoDataFrame:
     rows = _fetch(
         "SELECT d.code, c.code, d.population, ST_Area(d.geom::geography) / 1e6, "
         "ST_AsBinary(ST_Transform(d.geom, %s)) FROM territory_district d "
-        "JOIN territory_commune c ON c.id = d.commune_id ORDER BY d.code", [METRIC_SRID])
+        "JOIN territory_commune c ON c.id = d.commune_id ORDER BY d.code",
+        [METRIC_SRID],
+    )
     frame = pd.DataFrame(rows, columns=["code", "commune", "population", "area_km2", "wkb"])
     geom = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")])
     return gpd.GeoDataFrame(frame, geometry=geom, crs=METRIC_SRID)
@@ -70,8 +74,13 @@ def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
 
 
 def _two_levels(
-    indicator: str, period: str, units: gpd.GeoDataFrame, num: pd.Series,
-    den: pd.Series | None, scale: float = 1.0, dimension: str = "",
+    indicator: str,
+    period: str,
+    units: gpd.GeoDataFrame,
+    num: pd.Series,
+    den: pd.Series | None,
+    scale: float = 1.0,
+    dimension: str = "",
 ) -> list[Row]:
     """District ratios num/den, and commune ratios of the summed numerators and denominators.
 
@@ -80,29 +89,49 @@ def _two_levels(
     """
     additive = den is None
     den = pd.Series(np.ones(len(units))) if additive else den
-    rows = [Row(indicator, "district", code, period, _ratio(n, d, scale), dimension, p)
-            for code, n, d, p in zip(units["code"], num, den, units["population"], strict=True)]
-    grouped = pd.DataFrame({"c": units["commune"].to_numpy(), "n": num.to_numpy(),
-                            "d": den.to_numpy(), "p": units["population"].to_numpy()})
+    rows = [
+        Row(indicator, "district", code, period, _ratio(n, d, scale), dimension, p)
+        for code, n, d, p in zip(units["code"], num, den, units["population"], strict=True)
+    ]
+    grouped = pd.DataFrame(
+        {
+            "c": units["commune"].to_numpy(),
+            "n": num.to_numpy(),
+            "d": den.to_numpy(),
+            "p": units["population"].to_numpy(),
+        }
+    )
     for code, g in grouped.groupby("c"):
         d = g["d"].sum() if additive is False else 1.0
-        rows.append(Row(indicator, "commune", code, period,
-                        _ratio(g["n"].sum(), d, scale), dimension, float(g["p"].sum())))
+        rows.append(
+            Row(
+                indicator,
+                "commune",
+                code,
+                period,
+                _ratio(g["n"].sum(), d, scale),
+                dimension,
+                float(g["p"].sum()),
+            )
+        )
     return rows
 
 
 def population_and_density(units: gpd.GeoDataFrame, period: str) -> list[Row]:
     """Population (sum) and density per km² of each district and commune."""
     pop = units["population"].astype(float)
-    return (_two_levels("population", period, units, pop, None)
-            + _two_levels("density", period, units, pop, units["area_km2"]))
+    return _two_levels("population", period, units, pop, None) + _two_levels(
+        "density", period, units, pop, units["area_km2"]
+    )
 
 
 def equipment_points(kind: str | None = None) -> gpd.GeoDataFrame:
     """Equipment points in the metric CRS, with their kind."""
-    sql = ("SELECT kind, ST_AsBinary(ST_Transform(geom, %s)) FROM territory_equipment"
-           + (" WHERE kind = %s" if kind else "") + " ORDER BY id")
-    rows = _fetch(sql, [METRIC_SRID, kind] if kind else [METRIC_SRID])
+    rows = _fetch(
+        "SELECT kind, ST_AsBinary(ST_Transform(geom, %s)) FROM territory_equipment "
+        "WHERE %s::text IS NULL OR kind = %s ORDER BY id",
+        [METRIC_SRID, kind, kind],
+    )
     geom = shapely.from_wkb([bytes(r[1]) for r in rows])
     return gpd.GeoDataFrame({"kind": [r[0] for r in rows]}, geometry=geom, crs=METRIC_SRID)
 
@@ -116,8 +145,9 @@ def equipment_per_1000(units: gpd.GeoDataFrame, period: str) -> list[Row]:
     pop = units["population"].astype(float)
     for kind in sorted(points["kind"].unique()):
         per_unit = units["code"].map(counts.get(kind, pd.Series(dtype=float))).fillna(0.0)
-        rows += _two_levels("equipment_per_1000", period, units, per_unit, pop,
-                            cat.PER_INHABITANTS, kind)
+        rows += _two_levels(
+            "equipment_per_1000", period, units, per_unit, pop, cat.PER_INHABITANTS, kind
+        )
     return rows
 
 
@@ -166,13 +196,17 @@ def access(units: gpd.GeoDataFrame, grid: PopulationGrid, period: str) -> list[R
         rows += _two_levels("access_share", period, units, near, pop_sum, PERCENT, kind)
         score = two_step_fca(fac, grid.xy, grid.pop, cat.TWO_SFCA_CATCHMENT_M[kind])
         weighted = _unit_sums(grid, grid.pop * score, n)
-        rows += _two_levels("access_2sfca", period, units, weighted, pop_sum,
-                            cat.PER_INHABITANTS, kind)
+        rows += _two_levels(
+            "access_2sfca", period, units, weighted, pop_sum, cat.PER_INHABITANTS, kind
+        )
     return rows
 
 
 def two_step_fca(
-    supply_xy: np.ndarray, demand_xy: np.ndarray, demand: np.ndarray, d0: float,
+    supply_xy: np.ndarray,
+    demand_xy: np.ndarray,
+    demand: np.ndarray,
+    d0: float,
     capacity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Two-step floating catchment area (Luo & Wang 2003), binary catchment of radius d0.
@@ -181,8 +215,7 @@ def two_step_fca(
     Step 2: A_i = sum of R_j over the facilities within d0 of demand point i.
     """
     capacity = np.ones(len(supply_xy)) if capacity is None else np.asarray(capacity, float)
-    pairs = cKDTree(supply_xy).sparse_distance_matrix(
-        cKDTree(demand_xy), d0, output_type="ndarray")
+    pairs = cKDTree(supply_xy).sparse_distance_matrix(cKDTree(demand_xy), d0, output_type="ndarray")
     j, i = pairs["i"], pairs["j"]
     reached = np.bincount(j, demand[i], minlength=len(supply_xy))
     ratio = np.divide(capacity, reached, out=np.zeros_like(capacity), where=reached > 0)
@@ -194,9 +227,11 @@ def zoning_composition(units: gpd.GeoDataFrame, period: str) -> list[Row]:
     rows = _fetch(
         "SELECT d.code, z.family, sum(ST_Area(ST_Intersection(z.geom, d.geom)::geography)) "
         "FROM territory_district d JOIN publish.zones z "
-        "ON z.status = 'approved' AND ST_Intersects(z.geom, d.geom) GROUP BY d.code, z.family")
+        "ON z.status = 'approved' AND ST_Intersects(z.geom, d.geom) GROUP BY d.code, z.family"
+    )
     table = pd.DataFrame(rows, columns=["code", "family", "m2"]).pivot_table(
-        index="code", columns="family", values="m2", fill_value=0.0)
+        index="code", columns="family", values="m2", fill_value=0.0
+    )
     area_m2 = units["area_km2"] * M2_PER_KM2
     out: list[Row] = []
     for family in table.columns:
@@ -210,15 +245,17 @@ def permits(units: gpd.GeoDataFrame) -> list[Row]:
     rows = _fetch(
         "SELECT d.code, extract(year FROM p.issued_on)::int, count(*), sum(p.floor_area_m2) "
         "FROM territory_buildingpermit p JOIN territory_district d "
-        "ON ST_Within(p.geom, d.geom) GROUP BY 1, 2")
+        "ON ST_Within(p.geom, d.geom) GROUP BY 1, 2"
+    )
     table = pd.DataFrame(rows, columns=["code", "year", "n", "m2"])
     out: list[Row] = []
     pop = units["population"].astype(float)
     for year, g in table.groupby("year"):
         n = units["code"].map(g.set_index("code")["n"]).fillna(0.0).astype(float)
         m2 = units["code"].map(g.set_index("code")["m2"]).fillna(0.0).astype(float)
-        out += (_two_levels("permits_count", str(year), units, n, None)
-                + _two_levels("permits_floor_area", str(year), units, m2, pop))
+        out += _two_levels("permits_count", str(year), units, n, None) + _two_levels(
+            "permits_floor_area", str(year), units, m2, pop
+        )
     return out
 
 
@@ -231,10 +268,18 @@ def _raster(rasters_dir: Path, name: str) -> Path:
 
 def zonal(units: gpd.GeoDataFrame, raster, ops: list[str], weights=None) -> pd.DataFrame:
     """Exact zonal statistics (exactextract: fractional cell coverage), one row per unit."""
-    as_source = (lambda r: str(r) if isinstance(r, Path) else r)
-    frame = exact_extract(as_source(raster), units[["code", "geometry"]], ops,
-                          weights=as_source(weights) if weights is not None else None,
-                          include_cols=["code"], output="pandas")
+
+    def as_source(r):
+        return str(r) if isinstance(r, Path) else r
+
+    frame = exact_extract(
+        as_source(raster),
+        units[["code", "geometry"]],
+        ops,
+        weights=as_source(weights) if weights is not None else None,
+        include_cols=["code"],
+        output="pandas",
+    )
     return frame.set_index("code").reindex(units["code"]).reset_index()
 
 
@@ -247,9 +292,15 @@ def resampled_fraction(source: Path, like: Path) -> MemoryFile:
     with rasterio.open(source) as src, rasterio.open(like) as ref:
         data = src.read(1, masked=True)
         frac = np.zeros((ref.height, ref.width), dtype="float32")
-        reproject(source=np.where(data.filled(0) == 1, 1.0, 0.0).astype("float32"),
-                  destination=frac, src_transform=src.transform, src_crs=src.crs,
-                  dst_transform=ref.transform, dst_crs=ref.crs, resampling=Resampling.average)
+        reproject(
+            source=np.where(data.filled(0) == 1, 1.0, 0.0).astype("float32"),
+            destination=frac,
+            src_transform=src.transform,
+            src_crs=src.crs,
+            dst_transform=ref.transform,
+            dst_crs=ref.crs,
+            resampling=Resampling.average,
+        )
         profile = {**ref.profile, "dtype": "float32", "nodata": None, "count": 1}
     memfile = MemoryFile()
     with memfile.open(**profile) as dst:
@@ -258,7 +309,10 @@ def resampled_fraction(source: Path, like: Path) -> MemoryFile:
 
 
 def builtup(
-    units: gpd.GeoDataFrame, rasters_dir: Path, period: str, base_period: str,
+    units: gpd.GeoDataFrame,
+    rasters_dir: Path,
+    period: str,
+    base_period: str,
     base_population: dict[str, float] | None,
 ) -> list[Row]:
     """Built-up area, share, per capita, population-weighted share, SDG 11.3.1 and 11.7.1."""
@@ -268,19 +322,36 @@ def builtup(
     now = zonal(units, _raster(rasters_dir, "builtup_2024"), ["sum", "count"])
     base = zonal(units, _raster(rasters_dir, "builtup_2014"), ["sum", "count"])
     population = _raster(rasters_dir, "population")
-    with resampled_fraction(_raster(rasters_dir, "builtup_2024"), population) as memfile, \
-            memfile.open() as fraction, rasterio.open(population) as people:
+    with (
+        resampled_fraction(_raster(rasters_dir, "builtup_2024"), population) as memfile,
+        memfile.open() as fraction,
+        rasterio.open(population) as people,
+    ):
         weighted = zonal(units, fraction, ["weighted_sum"], weights=people)
     urb2 = now["sum"].fillna(0.0) * cell_m2
     urb1 = base["sum"].fillna(0.0) * cell_m2
-    rows = (_two_levels("builtup_area", period, units, urb2, None, 1 / M2_PER_KM2)
-            + _two_levels("builtup_area", base_period, units, urb1, None, 1 / M2_PER_KM2)
-            + _two_levels("builtup_share", period, units, now["sum"].fillna(0.0),
-                          now["count"].fillna(0.0), PERCENT)
-            + _two_levels("builtup_per_capita", period, units, urb2, pop))
+    rows = (
+        _two_levels("builtup_area", period, units, urb2, None, 1 / M2_PER_KM2)
+        + _two_levels("builtup_area", base_period, units, urb1, None, 1 / M2_PER_KM2)
+        + _two_levels(
+            "builtup_share",
+            period,
+            units,
+            now["sum"].fillna(0.0),
+            now["count"].fillna(0.0),
+            PERCENT,
+        )
+        + _two_levels("builtup_per_capita", period, units, urb2, pop)
+    )
     pop_weight = zonal(units, _raster(rasters_dir, "population"), ["sum"])["sum"].fillna(0.0)
-    rows += _two_levels("builtup_share_popweighted", period, units,
-                        weighted["weighted_sum"].fillna(0.0), pop_weight, PERCENT)
+    rows += _two_levels(
+        "builtup_share_popweighted",
+        period,
+        units,
+        weighted["weighted_sum"].fillna(0.0),
+        pop_weight,
+        PERCENT,
+    )
     if base_population:
         years = int(period) - int(base_period)
         pop1 = units["code"].map(base_population).astype(float)
@@ -298,14 +369,39 @@ def lcrpgr(urb1: float, urb2: float, pop1: float, pop2: float, years: float) -> 
 
 def lcrpgr_rows(units, urb1, urb2, pop1, pop2, years: int, period: str) -> list[Row]:
     """LCRPGR per district and per commune (commune from summed areas and populations)."""
-    frame = pd.DataFrame({"code": units["code"], "commune": units["commune"], "u1": urb1,
-                          "u2": urb2, "p1": pop1, "p2": pop2})
-    rows = [Row("lcrpgr", "district", r.code, period, lcrpgr(r.u1, r.u2, r.p1, r.p2, years),
-                population=float(r.p2)) for r in frame.itertuples()]
+    frame = pd.DataFrame(
+        {
+            "code": units["code"],
+            "commune": units["commune"],
+            "u1": urb1,
+            "u2": urb2,
+            "p1": pop1,
+            "p2": pop2,
+        }
+    )
+    rows = [
+        Row(
+            "lcrpgr",
+            "district",
+            r.code,
+            period,
+            lcrpgr(r.u1, r.u2, r.p1, r.p2, years),
+            population=float(r.p2),
+        )
+        for r in frame.itertuples()
+    ]
     for code, g in frame.groupby("commune"):
         s = g[["u1", "u2", "p1", "p2"]].sum()
-        rows.append(Row("lcrpgr", "commune", code, period,
-                        lcrpgr(s.u1, s.u2, s.p1, s.p2, years), population=float(s.p2)))
+        rows.append(
+            Row(
+                "lcrpgr",
+                "commune",
+                code,
+                period,
+                lcrpgr(s.u1, s.u2, s.p1, s.p2, years),
+                population=float(s.p2),
+            )
+        )
     return rows
 
 
@@ -322,7 +418,8 @@ def open_space(units: gpd.GeoDataFrame, builtup_m2: pd.Series, period: str) -> l
         "), merged AS (SELECT ST_Union(geom) AS geom FROM open)"
         " SELECT d.code, ST_Area(ST_Intersection(m.geom, d.geom)::geography)"
         " FROM territory_district d, merged m WHERE ST_Intersects(m.geom, d.geom)",
-        [METRIC_SRID])
+        [METRIC_SRID],
+    )
     area = dict(rows)
     space = units["code"].map(area).fillna(0.0).astype(float)
     return _two_levels("open_space_share", period, units, space, builtup_m2, PERCENT)

@@ -13,9 +13,11 @@ import pyarrow.parquet as pq
 import pyogrio
 from django.utils import timezone
 
-
-FORMATS = {"gpkg": "application/geopackage+sqlite3", "parquet": "application/vnd.apache.parquet",
-           "csv": "text/csv; charset=utf-8"}
+FORMATS = {
+    "gpkg": "application/geopackage+sqlite3",
+    "parquet": "application/vnd.apache.parquet",
+    "csv": "text/csv; charset=utf-8",
+}
 CRS = "EPSG:4326"
 METADATA_KEY = b"e_urbanisme"
 
@@ -23,16 +25,23 @@ METADATA_KEY = b"e_urbanisme"
 def metadata(indicator, result: dict) -> dict[str, str]:
     """What a reader of the file needs to trust it."""
     return {
-        "indicator": indicator.code, "name_fr": indicator.name_fr, "name_ar": indicator.name_ar,
-        "formula": indicator.formula, "unit": indicator.unit, "sources": indicator.source,
+        "indicator": indicator.code,
+        "name_fr": indicator.name_fr,
+        "name_ar": indicator.name_ar,
+        "formula": indicator.formula,
+        "unit": indicator.unit,
+        "sources": indicator.source,
         "indicator_method_version": indicator.method_version,
-        "measures_method_version": result["method_version"], "level": result["level"],
-        "period": result["period"], "dimension": result["dimension"],
-        "exported_at": timezone.now().isoformat(), "crs": CRS,
+        "measures_method_version": result["method_version"],
+        "level": result["level"],
+        "period": result["period"],
+        "dimension": result["dimension"],
+        "exported_at": timezone.now().isoformat(),
+        "crs": CRS,
         "seed": str(result["options"]["seed"]),
         "permutations": str(result["options"]["permutations"]),
         "classification": f"{result['breaks']['scheme']} k={result['breaks']['k']} "
-                          f"bins={json.dumps(result['breaks']['bins'])}",
+        f"bins={json.dumps(result['breaks']['bins'])}",
     }
 
 
@@ -63,6 +72,7 @@ def render(fmt: str, frame: gpd.GeoDataFrame, meta: dict[str, str]) -> bytes:
         return out.getvalue()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "indicator.gpkg"
-        pyogrio.write_dataframe(frame, path, layer=meta["indicator"], driver="GPKG",
-                                layer_metadata=meta)
+        pyogrio.write_dataframe(
+            frame, path, layer=meta["indicator"], driver="GPKG", layer_metadata=meta
+        )
         return path.read_bytes()

@@ -133,8 +133,9 @@ def theil_decomposition(
         gparent[inv] = parent_mean
         ratio = np.divide(gmean, gparent, out=np.ones_like(gmean), where=gparent > 0)
         term = np.sum(gw / total_w * gmean / mu * np.log(np.where(ratio > 0, ratio, 1.0)))
-        components.append({"level": name, "kind": "between", "value": float(term),
-                           "groups": len(uniq)})
+        components.append(
+            {"level": name, "kind": "between", "value": float(term), "groups": len(uniq)}
+        )
         parent_mean, parent_key = gmean[inv], keys
     within = total_t - sum(c["value"] for c in components)
     # Within-group term of the finest level, computed directly (not only as a residual).
@@ -154,13 +155,12 @@ def _check_nesting(groups: np.ndarray, parents: np.ndarray, depth: int) -> None:
     seen: dict = {}
     for g, p in zip(groups, parents, strict=True):
         if seen.setdefault(g, p) != p:
-            raise MeasureError(ERR_NESTING.format(
-                level=depth, detail=f"group {g!r} lies in two parent groups"))
+            raise MeasureError(
+                ERR_NESTING.format(level=depth, detail=f"group {g!r} lies in two parent groups")
+            )
 
 
-def coefficient_of_variation(
-    y: Sequence[float], weights: Sequence[float] | None = None
-) -> float:
+def coefficient_of_variation(y: Sequence[float], weights: Sequence[float] | None = None) -> float:
     """Standard deviation (population form, ddof=0) over the mean, optionally weighted."""
     y, w = _prepare(y, weights, "Coefficient of variation")
     mu = _mean(y, w, "Coefficient of variation")
@@ -191,7 +191,10 @@ def _seeded(seed: int) -> None:
 
 
 def spatial_gini(
-    y: Sequence[float], w: W, *, permutations: int = DEFAULT_PERMUTATIONS,
+    y: Sequence[float],
+    w: W,
+    *,
+    permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
 ) -> dict:
     """Spatial Gini (Rey & Smith 2013): the share of inequality between non-neighbours."""
@@ -200,13 +203,21 @@ def spatial_gini(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gs = Gini_Spatial(y, w, permutations=permutations)
-    return {"gini": float(gs.g), "wcg": float(gs.wcg), "wcg_share": float(gs.wcg_share),
-            "p_sim": float(gs.p_sim) if permutations else None,
-            "permutations": permutations, "seed": seed}
+    return {
+        "gini": float(gs.g),
+        "wcg": float(gs.wcg),
+        "wcg_share": float(gs.wcg_share),
+        "p_sim": float(gs.p_sim) if permutations else None,
+        "permutations": permutations,
+        "seed": seed,
+    }
 
 
 def moran(
-    y: Sequence[float], w: W, *, permutations: int = DEFAULT_PERMUTATIONS,
+    y: Sequence[float],
+    w: W,
+    *,
+    permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
 ) -> dict:
     """Global Moran's I with analytical and permutation inference, and the scatterplot data."""
@@ -218,11 +229,14 @@ def moran(
         mi = Moran(y, w, permutations=permutations)
     z = (y - y.mean()) / y.std()
     return {
-        "I": float(mi.I), "EI": float(mi.EI), "z_norm": float(mi.z_norm),
+        "I": float(mi.I),
+        "EI": float(mi.EI),
+        "z_norm": float(mi.z_norm),
         "p_norm": float(mi.p_norm),
         "p_sim": float(mi.p_sim) if permutations else None,
         "z_sim": float(mi.z_sim) if permutations else None,
-        "permutations": permutations, "seed": seed,
+        "permutations": permutations,
+        "seed": seed,
         "scatter": {"z": z.tolist(), "lag": _lag(w, z).tolist()},
     }
 
@@ -232,8 +246,12 @@ def _lag(w: W, z: np.ndarray) -> np.ndarray:
 
 
 def lisa(
-    y: Sequence[float], w: W, *, permutations: int = DEFAULT_PERMUTATIONS,
-    seed: int = DEFAULT_SEED, alpha: float = DEFAULT_ALPHA,
+    y: Sequence[float],
+    w: W,
+    *,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+    alpha: float = DEFAULT_ALPHA,
 ) -> dict:
     """Local Moran (LISA): per unit Ii, quadrant, pseudo p-value and cluster label."""
     y, _ = _prepare(y, None, "LISA", minimum=3)
@@ -243,11 +261,19 @@ def lisa(
         lm = Moran_Local(y, w, permutations=permutations, seed=seed, n_jobs=1)
     # Without permutations there is no inference: the quadrant alone, flagged by p_sim None.
     p_sim = lm.p_sim if permutations else np.zeros(len(y))
-    labels = [LISA_LABELS[int(q)] if p <= alpha else NOT_SIGNIFICANT
-              for q, p in zip(lm.q, p_sim, strict=True)]
-    return {"Is": lm.Is.tolist(), "q": [int(q) for q in lm.q],
-            "p_sim": lm.p_sim.tolist() if permutations else None,
-            "cluster": labels, "alpha": alpha, "permutations": permutations, "seed": seed}
+    labels = [
+        LISA_LABELS[int(q)] if p <= alpha else NOT_SIGNIFICANT
+        for q, p in zip(lm.q, p_sim, strict=True)
+    ]
+    return {
+        "Is": lm.Is.tolist(),
+        "q": [int(q) for q in lm.q],
+        "p_sim": lm.p_sim.tolist() if permutations else None,
+        "cluster": labels,
+        "alpha": alpha,
+        "permutations": permutations,
+        "seed": seed,
+    }
 
 
 def class_breaks(y: Sequence[float], scheme: str = "quantiles", k: int = 5) -> dict:
@@ -260,14 +286,17 @@ def class_breaks(y: Sequence[float], scheme: str = "quantiles", k: int = 5) -> d
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         c = SCHEMES[scheme](y, k=k)
-    return {"scheme": scheme, "k": int(c.k), "bins": [float(b) for b in c.bins],
-            "counts": [int(n) for n in c.counts], "yb": [int(b) for b in c.yb],
-            "min": float(np.min(y))}
+    return {
+        "scheme": scheme,
+        "k": int(c.k),
+        "bins": [float(b) for b in c.bins],
+        "counts": [int(n) for n in c.counts],
+        "yb": [int(b) for b in c.yb],
+        "min": float(np.min(y)),
+    }
 
 
-def priority_levels(
-    y: Sequence[float], *, higher_is_better: bool, levels: int = 4
-) -> list[int]:
+def priority_levels(y: Sequence[float], *, higher_is_better: bool, levels: int = 4) -> list[int]:
     """PRDTS-style priority: quantile classes of the deficit, 1 the most deprived units."""
     y, _ = _prepare(y, None, "Priority ranking")
     deficit = -y if higher_is_better else y

@@ -63,6 +63,9 @@ class IndicatorValue(models.Model):
         ]
         indexes = [models.Index(fields=["indicator", "level", "period"])]
 
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.level} {self.unit_code} {self.period}"
+
 
 class AnalysisRun(models.Model):
     """A disparity analysis as it was run: inputs, seed, method version and results."""
@@ -88,3 +91,6 @@ class AnalysisRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"analysis {self.pk} ({self.status})"

@@ -21,45 +21,65 @@ def _string(title: str, description: str, default=None, required: bool = False) 
     schema = {"type": "string"}
     if default is not None:
         schema["default"] = default
-    return {"title": title, "description": description, "schema": schema,
-            "minOccurs": 1 if required else 0, "maxOccurs": 1}
+    return {
+        "title": title,
+        "description": description,
+        "schema": schema,
+        "minOccurs": 1 if required else 0,
+        "maxOccurs": 1,
+    }
 
 
 def _integer(title: str, description: str, default: int, lo: int, hi: int) -> dict:
-    return {"title": title, "description": description, "minOccurs": 0, "maxOccurs": 1,
-            "schema": {"type": "integer", "default": default, "minimum": lo, "maximum": hi}}
+    return {
+        "title": title,
+        "description": description,
+        "minOccurs": 0,
+        "maxOccurs": 1,
+        "schema": {"type": "integer", "default": default, "minimum": lo, "maximum": hi},
+    }
 
 
 PROCESS_METADATA = {
     "version": "1.0.0",
     "id": PROCESS_ID,
-    "title": {"fr": "Analyse des disparités territoriales", "ar": "تحليل الفوارق المجالية",
-              "en": "Territorial disparity analysis"},
+    "title": {
+        "fr": "Analyse des disparités territoriales",
+        "ar": "تحليل الفوارق المجالية",
+        "en": "Territorial disparity analysis",
+    },
     "description": {
         "fr": "Gini, Theil T et sa décomposition entre/intra (province, commune), versions "
-              "pondérées par la population, coefficient de variation, Atkinson, Gini spatial, "
-              "I de Moran et LISA (inférence par permutations sous une graine enregistrée), "
-              "classes mapclassify et niveaux de priorité, pour un indicateur à un niveau.",
+        "pondérées par la population, coefficient de variation, Atkinson, Gini spatial, "
+        "I de Moran et LISA (inférence par permutations sous une graine enregistrée), "
+        "classes mapclassify et niveaux de priorité, pour un indicateur à un niveau.",
         "ar": "مؤشرات جيني وثايل وأتكنسون وموران وLISA لمؤشر عند مستوى ترابي.",
         "en": "Gini, Theil T with its between/within decomposition, population-weighted "
-              "variants, CV, Atkinson, spatial Gini, Moran's I and LISA (seeded permutation "
-              "inference), mapclassify breaks and priority levels for one indicator and level.",
+        "variants, CV, Atkinson, spatial Gini, Moran's I and LISA (seeded permutation "
+        "inference), mapclassify breaks and priority levels for one indicator and level.",
     },
     "jobControlOptions": ["sync-execute"],
     "keywords": ["veille urbaine", "disparités", "PySAL"],
     "links": [],
     "inputs": {
-        "indicator": _string("Indicator code", "A code of the collection `indicators`, e.g. "
-                             "density.", required=True),
+        "indicator": _string(
+            "Indicator code", "A code of the collection `indicators`, e.g. density.", required=True
+        ),
         "level": _string("Level", "commune or district.", required=True),
         "period": _string("Period", "e.g. 2024; default the latest."),
         "dimension": _string("Dimension", "e.g. school for equipment_per_1000."),
         "scheme": _string("Classification", ", ".join(m.SCHEMES), default="quantiles"),
         "k": _integer("Classes", "Number of classes.", 5, m.MIN_CLASSES, m.MAX_CLASSES),
-        "seed": _integer("Seed", "Seed of the permutation inference (recorded in the result).",
-                         m.DEFAULT_SEED, 0, 2**32 - 1),
-        "permutations": _integer("Permutations", "For Moran, LISA and spatial Gini.",
-                                 m.DEFAULT_PERMUTATIONS, 0, 9999),
+        "seed": _integer(
+            "Seed",
+            "Seed of the permutation inference (recorded in the result).",
+            m.DEFAULT_SEED,
+            0,
+            2**32 - 1,
+        ),
+        "permutations": _integer(
+            "Permutations", "For Moran, LISA and spatial Gini.", m.DEFAULT_PERMUTATIONS, 0, 9999
+        ),
     },
     "outputs": {
         "analysis": {

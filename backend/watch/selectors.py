@@ -16,17 +16,24 @@ from . import measures as m
 from .analysis import Options, analyse
 from .models import IndicatorValue, Level
 
-HIERARCHY = {"district": ["province_code", "commune_code"], "commune": ["province_code"],
-             "province": [], "region": []}
+HIERARCHY = {
+    "district": ["province_code", "commune_code"],
+    "commune": ["province_code"],
+    "province": [],
+    "region": [],
+}
 MIN_UNITS = 2
 
 ERR_INDICATOR = "Unknown indicator {code!r}; the catalogue has: {known}."
 ERR_LEVEL = "Unknown level {level!r}; use one of: {known}."
-ERR_NO_DATA = ("Indicator {code!r} has no values at level {level!r}{period}; it has values at: "
-               "{available}.")
+ERR_NO_DATA = (
+    "Indicator {code!r} has no values at level {level!r}{period}; it has values at: {available}."
+)
 ERR_DIMENSION = "Indicator {code!r} needs a dimension at this level; choose one of: {known}."
-ERR_SINGLE = ("Disparity measures compare units: indicator {code!r} at level {level!r} has "
-              "{n} unit(s) with a value in period {period!r}; choose a finer level.")
+ERR_SINGLE = (
+    "Disparity measures compare units: indicator {code!r} at level {level!r} has "
+    "{n} unit(s) with a value in period {period!r}; choose a finer level."
+)
 ERR_UNIT = "No unit {code!r} at level {level!r} has values."
 
 VALUES_SQL = """
@@ -36,8 +43,17 @@ FROM publish.indicator_values
 WHERE indicator = %s AND level = %s AND period = %s AND dimension = %s
 ORDER BY unit_code
 """
-COLUMNS = ["unit_code", "name_fr", "name_ar", "value", "population", "commune_code",
-           "province_code", "region_code", "method_version"]
+COLUMNS = [
+    "unit_code",
+    "name_fr",
+    "name_ar",
+    "value",
+    "population",
+    "commune_code",
+    "province_code",
+    "region_code",
+    "method_version",
+]
 
 
 Fetch = Callable[[str, list], list[tuple]]
@@ -87,39 +103,59 @@ def indicator_get(code: str, fetch: Fetch = django_fetch) -> IndicatorInfo:
 
 def coverage(code: str, fetch: Fetch = django_fetch) -> list[dict]:
     """Where an indicator has values: level, period, dimension and unit count."""
-    return [{"level": lv, "period": p, "dimension": d, "units": n}
-            for lv, p, d, n in fetch(COVERAGE_SQL, [code])]
+    return [
+        {"level": lv, "period": p, "dimension": d, "units": n}
+        for lv, p, d, n in fetch(COVERAGE_SQL, [code])
+    ]
 
 
-def resolve(indicator: IndicatorInfo, level: str, period: str | None,
-            dimension: str | None, fetch: Fetch = django_fetch) -> tuple[str, str]:
+def resolve(
+    indicator: IndicatorInfo,
+    level: str,
+    period: str | None,
+    dimension: str | None,
+    fetch: Fetch = django_fetch,
+) -> tuple[str, str]:
     """Check the level, and default the period (latest) and the dimension (only one)."""
     if level not in Level.values:
-        raise Refused(ERR_LEVEL.format(level=level, known=", ".join(Level.values)),
-                      code="unknown_level")
+        raise Refused(
+            ERR_LEVEL.format(level=level, known=", ".join(Level.values)), code="unknown_level"
+        )
     everywhere = coverage(indicator.code, fetch)
-    cov = [c for c in everywhere if c["level"] == level
-           and (period is None or c["period"] == period)]
+    cov = [
+        c for c in everywhere if c["level"] == level and (period is None or c["period"] == period)
+    ]
     if not cov:
         available = sorted({f"{c['level']} ({c['period']})" for c in everywhere})
-        raise Refused(ERR_NO_DATA.format(
-            code=indicator.code, level=level, period=f" for period {period!r}" if period else "",
-            available=", ".join(available) or "none"), code="no_data")
+        raise Refused(
+            ERR_NO_DATA.format(
+                code=indicator.code,
+                level=level,
+                period=f" for period {period!r}" if period else "",
+                available=", ".join(available) or "none",
+            ),
+            code="no_data",
+        )
     period = period or max(c["period"] for c in cov)
     dims = sorted({c["dimension"] for c in cov if c["period"] == period})
     if dimension is None:
         if len(dims) > 1:
-            raise Refused(ERR_DIMENSION.format(code=indicator.code, known=", ".join(dims)),
-                          code="dimension_required")
+            raise Refused(
+                ERR_DIMENSION.format(code=indicator.code, known=", ".join(dims)),
+                code="dimension_required",
+            )
         dimension = dims[0]
     elif dimension not in dims:
-        raise Refused(ERR_DIMENSION.format(code=indicator.code, known=", ".join(dims)),
-                      code="unknown_dimension")
+        raise Refused(
+            ERR_DIMENSION.format(code=indicator.code, known=", ".join(dims)),
+            code="unknown_dimension",
+        )
     return period, dimension
 
 
-def values_frame(indicator: IndicatorInfo, level: str, period: str, dimension: str,
-                 fetch: Fetch = django_fetch) -> gpd.GeoDataFrame:
+def values_frame(
+    indicator: IndicatorInfo, level: str, period: str, dimension: str, fetch: Fetch = django_fetch
+) -> gpd.GeoDataFrame:
     """The values of one indicator, level, period and dimension, with unit geometries."""
     rows = fetch(VALUES_SQL, [indicator.code, level, period, dimension])
     frame = pd.DataFrame([r[:-1] for r in rows], columns=COLUMNS)
@@ -128,8 +164,13 @@ def values_frame(indicator: IndicatorInfo, level: str, period: str, dimension: s
 
 
 def analysis(
-    *, code: str, level: str, period: str | None = None, dimension: str | None = None,
-    options: Options | None = None, fetch: Fetch = django_fetch,
+    *,
+    code: str,
+    level: str,
+    period: str | None = None,
+    dimension: str | None = None,
+    options: Options | None = None,
+    fetch: Fetch = django_fetch,
 ) -> tuple[IndicatorInfo, dict]:
     """The whole disparity suite for one indicator at one level: 400s on bad requests."""
     indicator = indicator_get(code, fetch)
@@ -137,42 +178,71 @@ def analysis(
     frame = values_frame(indicator, level, period, dimension, fetch)
     valid = frame[frame["value"].notna()]
     if len(valid) < MIN_UNITS:
-        raise Refused(ERR_SINGLE.format(code=code, level=level, n=len(valid), period=period),
-                      code="too_few_units")
+        raise Refused(
+            ERR_SINGLE.format(code=code, level=level, n=len(valid), period=period),
+            code="too_few_units",
+        )
     options = options or Options(higher_is_better=indicator.higher_is_better)
     weighted = indicator.population_weighted and valid["population"].gt(0).all()
     try:
-        result = analyse(valid.reset_index(drop=True), "value",
-                         population="population" if weighted else None,
-                         hierarchy=[h for h in HIERARCHY[level]
-                                    if valid[h].nunique() > 1] or None, options=options)
+        result = analyse(
+            valid.reset_index(drop=True),
+            "value",
+            population="population" if weighted else None,
+            hierarchy=[h for h in HIERARCHY[level] if valid[h].nunique() > 1] or None,
+            options=options,
+        )
     except m.MeasureError as err:
         raise Refused(str(err), code="measure_error") from None
     result["units"] = [
-        {"unit_code": r.unit_code, "name_fr": r.name_fr, "name_ar": r.name_ar,
-         "value": r.value, "population": r.population}
-        for r in valid.itertuples()]
-    result.update(indicator=indicator.code, level=level, period=period, dimension=dimension,
-                  indicator_method_version=indicator.method_version)
+        {
+            "unit_code": r.unit_code,
+            "name_fr": r.name_fr,
+            "name_ar": r.name_ar,
+            "value": r.value,
+            "population": r.population,
+        }
+        for r in valid.itertuples()
+    ]
+    result.update(
+        indicator=indicator.code,
+        level=level,
+        period=period,
+        dimension=dimension,
+        indicator_method_version=indicator.method_version,
+    )
     return indicator, result
 
 
 def unit_profile(*, level: str, code: str) -> dict:
     """Every indicator value of one unit, latest first, for its profile card."""
     if level not in Level.values:
-        raise Refused(ERR_LEVEL.format(level=level, known=", ".join(Level.values)),
-                      code="unknown_level")
-    rows = (IndicatorValue.objects.filter(level=level, unit_code=code)
-            .select_related("indicator").order_by("indicator__code", "dimension", "period"))
+        raise Refused(
+            ERR_LEVEL.format(level=level, known=", ".join(Level.values)), code="unknown_level"
+        )
+    rows = (
+        IndicatorValue.objects.filter(level=level, unit_code=code)
+        .select_related("indicator")
+        .order_by("indicator__code", "dimension", "period")
+    )
     if not rows:
         raise Refused(ERR_UNIT.format(code=code, level=level), code="unknown_unit")
     series: dict[str, dict] = {}
     for v in rows:
         key = f"{v.indicator.code}:{v.dimension}" if v.dimension else v.indicator.code
-        entry = series.setdefault(key, {
-            "indicator": v.indicator.code, "dimension": v.dimension, "unit": v.indicator.unit,
-            "name_fr": v.indicator.name_fr, "name_ar": v.indicator.name_ar,
-            "name_en": v.indicator.name_en, "values": []})
-        entry["values"].append({"period": v.period, "value": v.value,
-                                "method_version": v.method_version})
+        entry = series.setdefault(
+            key,
+            {
+                "indicator": v.indicator.code,
+                "dimension": v.dimension,
+                "unit": v.indicator.unit,
+                "name_fr": v.indicator.name_fr,
+                "name_ar": v.indicator.name_ar,
+                "name_en": v.indicator.name_en,
+                "values": [],
+            },
+        )
+        entry["values"].append(
+            {"period": v.period, "value": v.value, "method_version": v.method_version}
+        )
     return {"level": level, "unit_code": code, "indicators": list(series.values())}

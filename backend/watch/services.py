@@ -38,19 +38,31 @@ def values_replace(*, rows: Iterable[compute.Row], indicators: dict[str, Indicat
     with transaction.atomic():
         for code, level, period in keys:
             IndicatorValue.objects.filter(
-                indicator=indicators[code], level=level, period=period).delete()
+                indicator=indicators[code], level=level, period=period
+            ).delete()
         IndicatorValue.objects.bulk_create(
-            IndicatorValue(indicator=indicators[r.indicator], level=r.level,
-                           unit_code=r.unit_code, period=r.period, dimension=r.dimension,
-                           value=r.value, population=r.population,
-                           method_version=indicators[r.indicator].method_version)
-            for r in rows)
+            IndicatorValue(
+                indicator=indicators[r.indicator],
+                level=r.level,
+                unit_code=r.unit_code,
+                period=r.period,
+                dimension=r.dimension,
+                value=r.value,
+                population=r.population,
+                method_version=indicators[r.indicator].method_version,
+            )
+            for r in rows
+        )
     return len(rows)
 
 
 def indicators_compute(
-    *, rasters_dir: Path | None, period: str = DEMO_PERIOD, base_period: str = DEMO_BASE_PERIOD,
-    base_population: dict[str, float] | None = None, progress: bool = True,
+    *,
+    rasters_dir: Path | None,
+    period: str = DEMO_PERIOD,
+    base_period: str = DEMO_BASE_PERIOD,
+    base_population: dict[str, float] | None = None,
+    progress: bool = True,
 ) -> int:
     """Compute every indicator of the catalogue from the database (and rasters if given)."""
     indicators = catalogue_sync()
@@ -64,15 +76,27 @@ def indicators_compute(
     if rasters_dir is not None:
         raster = compute._raster(rasters_dir, "population")
         steps += [
-            ("access", lambda: compute.access(units, compute.population_grid(units, raster),
-                                              period)),
-            ("rasters", lambda: compute.builtup(units, rasters_dir, period, base_period,
-                                                base_population)),
+            (
+                "access",
+                lambda: compute.access(units, compute.population_grid(units, raster), period),
+            ),
+            (
+                "rasters",
+                lambda: compute.builtup(units, rasters_dir, period, base_period, base_population),
+            ),
         ]
     if base_population:
-        steps.append(("base population", lambda: [
-            compute.Row("population", "district", code, base_period, value, population=value)
-            for code, value in base_population.items()]))
+        steps.append(
+            (
+                "base population",
+                lambda: [
+                    compute.Row(
+                        "population", "district", code, base_period, value, population=value
+                    )
+                    for code, value in base_population.items()
+                ],
+            )
+        )
     total = 0
     with tqdm(steps, desc="indicators", unit="step", disable=not progress) as bar:
         for name, step in bar:
@@ -86,29 +110,46 @@ def demo_base_population(years: int) -> dict[str, float]:
     from territory.models import District
 
     factor = (1 + DEMO_ANNUAL_GROWTH) ** years
-    return {code: round(pop / factor) for code, pop in
-            District.objects.values_list("code", "population")}
+    return {
+        code: round(pop / factor)
+        for code, pop in District.objects.values_list("code", "population")
+    }
 
 
 def indicators_compute_demo(*, rasters_dir: Path | None, progress: bool = True) -> int:
     """The demo's indicators (called by the demo loader)."""
     years = int(DEMO_PERIOD) - int(DEMO_BASE_PERIOD)
-    return indicators_compute(rasters_dir=rasters_dir,
-                              base_population=demo_base_population(years), progress=progress)
+    return indicators_compute(
+        rasters_dir=rasters_dir, base_population=demo_base_population(years), progress=progress
+    )
 
 
 def analysis_run_record(
-    *, indicator: Indicator, level: str, period: str, dimension: str, options: Options,
-    result: dict | None, message: str = "",
+    *,
+    indicator: Indicator,
+    level: str,
+    period: str,
+    dimension: str,
+    options: Options,
+    result: dict | None,
+    message: str = "",
 ) -> AnalysisRun:
     """Store an analysis as it was run: inputs, seed, method version, result or failure."""
     from .measures import MEASURES_VERSION
 
     return AnalysisRun.objects.create(
-        indicator=indicator, level=level, period=period, dimension=dimension,
-        parameters=options.as_dict(), seed=options.seed, method_version=MEASURES_VERSION,
+        indicator=indicator,
+        level=level,
+        period=period,
+        dimension=dimension,
+        parameters=options.as_dict(),
+        seed=options.seed,
+        method_version=MEASURES_VERSION,
         status=AnalysisRun.Status.SUCCESSFUL if result is not None else AnalysisRun.Status.FAILED,
-        result=result, message=message, finished_at=timezone.now())
+        result=result,
+        message=message,
+        finished_at=timezone.now(),
+    )
 
 
 def refuse(message: str, code: str) -> Refused:

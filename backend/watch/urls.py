@@ -6,8 +6,9 @@ API = "api/v1/watch/"
 
 urlpatterns = [
     path(API + "indicators/", api.IndicatorList.as_view(), name="watch-indicators"),
-    path(API + "indicators/<slug:code>/values/", api.IndicatorValues.as_view(),
-         name="watch-values"),
+    path(
+        API + "indicators/<slug:code>/values/", api.IndicatorValues.as_view(), name="watch-values"
+    ),
     path(API + "analysis/", api.Analysis.as_view(), name="watch-analysis"),
     path(API + "runs/<int:pk>/", api.RunDetail.as_view(), name="watch-run"),
     path(API + "units/<slug:level>/<str:code>/", api.UnitProfile.as_view(), name="watch-unit"),

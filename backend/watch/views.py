@@ -10,6 +10,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Serve the dashboard page; it reads everything from /api/v1/watch/."""
     page = settings.FRONTEND_DIST / "dashboard.html"
     if not page.is_file():
-        return HttpResponse("The dashboard is not built yet: run `make setup`.", status=503,
-                            content_type="text/plain")
+        return HttpResponse(
+            "The dashboard is not built yet: run `make setup`.",
+            status=503,
+            content_type="text/plain",
+        )
     return HttpResponse(page.read_bytes(), content_type="text/html; charset=utf-8")

@@ -28,11 +28,13 @@ def browser(live_url):
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set "
-                    "EU_CHROMIUM)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set EU_CHROMIUM)"
+        )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 

@@ -10,7 +10,6 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 from rest_framework.test import APIClient
-
 from watch import selectors
 from watch.models import AnalysisRun, IndicatorValue
 
@@ -26,8 +25,16 @@ def client(db):
 def test_the_demo_has_every_indicator_of_the_catalogue_computed(client):
     body = client.get(API + "indicators/").json()
     assert {i["code"] for i in body} >= {
-        "density", "equipment_per_1000", "access_share", "access_2sfca", "zoning_share",
-        "permits_count", "lcrpgr", "open_space_share", "builtup_share_popweighted"}
+        "density",
+        "equipment_per_1000",
+        "access_share",
+        "access_2sfca",
+        "zoning_share",
+        "permits_count",
+        "lcrpgr",
+        "open_space_share",
+        "builtup_share_popweighted",
+    }
     for indicator in body:
         assert indicator["name_fr"] and indicator["name_ar"] and indicator["name_en"]
         assert indicator["formula"] and indicator["method_version"]
@@ -40,8 +47,9 @@ def test_commune_population_is_the_sum_of_its_districts(db):
 
     commune = Commune.objects.first()
     expected = sum(d.population for d in commune.districts.all())
-    value = IndicatorValue.objects.get(indicator__code="population", level="commune",
-                                       unit_code=commune.code, period="2024")
+    value = IndicatorValue.objects.get(
+        indicator__code="population", level="commune", unit_code=commune.code, period="2024"
+    )
     assert value.value == expected
 
 
@@ -54,8 +62,9 @@ def test_values_are_geojson_with_the_shared_class_breaks(client):
     classes = {f["properties"]["class"] for f in data["features"]}
     assert classes <= {0, 1, 2, 3}
     # The same breaks as the analysis (one classification, shared).
-    analysis = client.get(API + "analysis/?indicator=density&level=district&scheme=fisher_jenks"
-                          "&k=4&permutations=0").json()
+    analysis = client.get(
+        API + "analysis/?indicator=density&level=district&scheme=fisher_jenks&k=4&permutations=0"
+    ).json()
     assert analysis["breaks"]["bins"] == data["breaks"]["bins"]
 
 
@@ -75,21 +84,27 @@ def test_analysis_records_the_seed_and_is_reproducible(client):
     # Region -> province -> commune -> district: between provinces, between communes of a
     # province, within communes.
     assert [(c["level"], c["kind"]) for c in decomposition["components"]] == [
-        ("province_code", "between"), ("commune_code", "between"), ("commune_code", "within")]
+        ("province_code", "between"),
+        ("commune_code", "between"),
+        ("commune_code", "within"),
+    ]
 
 
-@pytest.mark.parametrize(("url", "code", "phrase"), [
-    ("analysis/?indicator=nope&level=district", "unknown_indicator", "the catalogue has"),
-    ("analysis/?indicator=density&level=cell", "no_data", "has values at"),
-    ("analysis/?indicator=density&level=planet", "unknown_level", "use one of"),
-    ("analysis/?indicator=density&level=region", "no_data", "has values at"),
-    ("analysis/?indicator=density", "missing_parameter", "is required"),
-    ("analysis/?indicator=equipment_per_1000&level=district", "dimension_required", "school"),
-    ("analysis/?indicator=density&level=district&k=40", "bad_parameter", "between 2 and 9"),
-    ("analysis/?indicator=density&level=district&seed=abc", "bad_parameter", "whole number"),
-    ("analysis/?indicator=density&level=district&scheme=magic", "bad_parameter", "quantiles"),
-    ("export.shp?indicator=density&level=district", "bad_format", "gpkg"),
-])
+@pytest.mark.parametrize(
+    ("url", "code", "phrase"),
+    [
+        ("analysis/?indicator=nope&level=district", "unknown_indicator", "the catalogue has"),
+        ("analysis/?indicator=density&level=cell", "no_data", "has values at"),
+        ("analysis/?indicator=density&level=planet", "unknown_level", "use one of"),
+        ("analysis/?indicator=density&level=region", "no_data", "has values at"),
+        ("analysis/?indicator=density", "missing_parameter", "is required"),
+        ("analysis/?indicator=equipment_per_1000&level=district", "dimension_required", "school"),
+        ("analysis/?indicator=density&level=district&k=40", "bad_parameter", "between 2 and 9"),
+        ("analysis/?indicator=density&level=district&seed=abc", "bad_parameter", "whole number"),
+        ("analysis/?indicator=density&level=district&scheme=magic", "bad_parameter", "quantiles"),
+        ("export.shp?indicator=density&level=district", "bad_format", "gpkg"),
+    ],
+)
 def test_bad_requests_get_a_400_a_person_can_act_on(client, url, code, phrase):
     response = client.get(API + url)
     assert response.status_code == 400, response.content
@@ -101,9 +116,14 @@ def test_a_gini_of_a_single_unit_is_refused_with_a_400(client):
     # The demo has one region; store its density so that the level has data, with one unit.
     from watch.models import Indicator
 
-    IndicatorValue.objects.create(indicator=Indicator.objects.get(code="density"),
-                                  level="region", unit_code="06", period="2024", value=1.0,
-                                  method_version="1.0")
+    IndicatorValue.objects.create(
+        indicator=Indicator.objects.get(code="density"),
+        level="region",
+        unit_code="06",
+        period="2024",
+        value=1.0,
+        method_version="1.0",
+    )
     response = client.get(API + "analysis/?indicator=density&level=region")
     assert response.status_code == 400
     assert response.json()["code"] == "too_few_units"
@@ -111,8 +131,12 @@ def test_a_gini_of_a_single_unit_is_refused_with_a_400(client):
 
 
 def test_unit_profile_and_comparison(client):
-    codes = [v for v in IndicatorValue.objects.filter(level="commune").values_list(
-        "unit_code", flat=True).distinct()][:2]
+    codes = [
+        v
+        for v in IndicatorValue.objects.filter(level="commune")
+        .values_list("unit_code", flat=True)
+        .distinct()
+    ][:2]
     profile = client.get(API + f"units/commune/{codes[0]}/").json()
     assert any(i["indicator"] == "lcrpgr" for i in profile["indicators"])
     compared = client.get(API + f"compare/?level=commune&a={codes[0]}&b={codes[1]}").json()
@@ -149,8 +173,10 @@ def test_the_publish_view_is_what_the_reader_role_sees(db, reader_conninfo):
 
     with psycopg.connect(reader_conninfo) as conn:
         n = conn.execute("SELECT count(*) FROM publish.indicator_values").fetchone()[0]
-        assert n == IndicatorValue.objects.count() - IndicatorValue.objects.filter(
-            level="cell").count()
+        assert (
+            n
+            == IndicatorValue.objects.count() - IndicatorValue.objects.filter(level="cell").count()
+        )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT count(*) FROM watch_indicatorvalue")
 

@@ -44,7 +44,8 @@ def test_the_map_renders_and_the_charts_are_drawn(browser, live_url, lang):
             page.wait_for_function(
                 f"() => {{ const m = window.euDashboardMaps?.{key}; return m && m.loaded() &&"
                 " m.queryRenderedFeatures({layers: ['units-fill']}).length > 0; }",
-                timeout=60_000)
+                timeout=60_000,
+            )
         # The legend shows the server's class breaks, one row per class.
         legend = page.locator("#dash-legend .dash-legend-row")
         assert legend.count() == len(values["breaks"]["bins"])
@@ -64,12 +65,15 @@ def test_the_map_renders_and_the_charts_are_drawn(browser, live_url, lang):
         # A time series: switch to permits (one value a year).
         page.select_option("#f-indicator", "permits_count")
         page.wait_for_function(
-            "() => document.querySelectorAll('#dash-series circle').length >= 5",
-            timeout=60_000)
+            "() => document.querySelectorAll('#dash-series circle').length >= 5", timeout=60_000
+        )
         assert not errors, errors
         origin = urlparse(live_url).netloc
-        foreign = [u for u in requests if urlparse(u).netloc not in (origin, "")
-                   and not u.startswith(("data:", "blob:"))]
+        foreign = [
+            u
+            for u in requests
+            if urlparse(u).netloc not in (origin, "") and not u.startswith(("data:", "blob:"))
+        ]
         assert not foreign, foreign
     finally:
         context.close()

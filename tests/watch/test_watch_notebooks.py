@@ -18,13 +18,22 @@ TIMEOUT_S = 240
 def test_the_notebook_runs_end_to_end_and_draws_its_plots(name, watch_ogc_url, live_url, tmp_path):
     out = tmp_path / name
     papermill.execute_notebook(
-        str(NOTEBOOKS / name), str(out), kernel_name="python3", progress_bar=False,
-        execution_timeout=TIMEOUT_S, cwd=str(tmp_path),
+        str(NOTEBOOKS / name),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        execution_timeout=TIMEOUT_S,
+        cwd=str(tmp_path),
         parameters={"ogc_url": watch_ogc_url, "api_url": f"{live_url}/api/v1/watch"},
     )
     executed = nbformat.read(out, as_version=4)
-    images = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
     assert images, "the notebook drew no plot"
 
 

@@ -16,8 +16,12 @@ SEED = 777
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.load(response)
@@ -34,8 +38,9 @@ def test_indicator_values_are_an_ogc_collection_read_with_owslib(watch_ogc_url):
     features = Features(watch_ogc_url)
     ids = {c["id"] for c in features.collections()["collections"]}
     assert {"indicators", "indicator_values"} <= ids
-    page = features.collection_items("indicator_values", indicator="density", level="district",
-                                     limit=1000)
+    page = features.collection_items(
+        "indicator_values", indicator="density", level="district", limit=1000
+    )
     assert page["numberReturned"] == 157
     first = page["features"][0]
     assert first["geometry"]["type"] == "MultiPolygon"
@@ -47,22 +52,32 @@ def test_indicator_values_are_an_ogc_collection_read_with_owslib(watch_ogc_url):
 def test_the_process_agrees_with_the_rest_api_and_records_its_seed(watch_ogc_url, live_url):
     described = _get(f"{watch_ogc_url}/processes/disparity-analysis?f=json")
     assert "indicator" in described["inputs"]
-    inputs = {"indicator": "access_share", "level": "district", "dimension": "school",
-              "seed": SEED, "permutations": 99}
-    status, body = _post(f"{watch_ogc_url}/processes/disparity-analysis/execution",
-                         {"inputs": inputs})
+    inputs = {
+        "indicator": "access_share",
+        "level": "district",
+        "dimension": "school",
+        "seed": SEED,
+        "permutations": 99,
+    }
+    status, body = _post(
+        f"{watch_ogc_url}/processes/disparity-analysis/execution", {"inputs": inputs}
+    )
     assert status == 200, body
     result = body.get("analysis", body)
     assert result["options"]["seed"] == SEED and result["moran"]["seed"] == SEED
-    rest = _get(f"{live_url}/api/v1/watch/analysis/?indicator=access_share&level=district"
-                f"&dimension=school&seed={SEED}&permutations=99")
+    rest = _get(
+        f"{live_url}/api/v1/watch/analysis/?indicator=access_share&level=district"
+        f"&dimension=school&seed={SEED}&permutations=99"
+    )
     assert result["moran"]["I"] == pytest.approx(rest["moran"]["I"], abs=1e-12)
     assert result["lisa"]["p_sim"] == rest["lisa"]["p_sim"]
     assert result["unweighted"] == rest["unweighted"]
 
 
 def test_the_process_refuses_bad_input_with_a_message(watch_ogc_url):
-    status, body = _post(f"{watch_ogc_url}/processes/disparity-analysis/execution",
-                         {"inputs": {"indicator": "nope", "level": "district"}})
+    status, body = _post(
+        f"{watch_ogc_url}/processes/disparity-analysis/execution",
+        {"inputs": {"indicator": "nope", "level": "district"}},
+    )
     assert status == 400, body
     assert "the catalogue has" in json.dumps(body)

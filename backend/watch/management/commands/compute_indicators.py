@@ -14,12 +14,22 @@ class Command(BaseCommand):
     help = "Compute the urban-watch indicators from the territory, plans, permits and rasters."
 
     def add_arguments(self, parser):
-        parser.add_argument("--rasters", type=Path, default=settings.MEDIA_ROOT / "rasters",
-                            help="directory of population_100m.tif, builtup_2014/2024.tif")
-        parser.add_argument("--no-rasters", action="store_true",
-                            help="skip the raster indicators (access, built-up, SDG 11.3.1)")
-        parser.add_argument("--demo", action="store_true",
-                            help="add the demo's back-projected 2014 population (SDG 11.3.1)")
+        parser.add_argument(
+            "--rasters",
+            type=Path,
+            default=settings.MEDIA_ROOT / "rasters",
+            help="directory of population_100m.tif, builtup_2014/2024.tif",
+        )
+        parser.add_argument(
+            "--no-rasters",
+            action="store_true",
+            help="skip the raster indicators (access, built-up, SDG 11.3.1)",
+        )
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="add the demo's back-projected 2014 population (SDG 11.3.1)",
+        )
 
     def handle(self, *args, rasters: Path, no_rasters: bool, demo: bool, **options):
         rasters_dir = None if no_rasters else rasters
