@@ -26,8 +26,10 @@ def test_collections_are_the_publish_views(ogc_url, reader):
     assert {c["id"] for c in collections} == set(introspect(reader))
     zones = next(c for c in collections if c["id"] == "zones")
     assert zones["title"] == TITLES["zones"]["title"]["fr"]
-    assert any("tilesets-vector" in link["rel"] and link["href"].endswith("/tiles/ogc/tilesets/zones")
-               for link in zones["links"])
+    assert any(
+        "tilesets-vector" in link["rel"] and link["href"].endswith("/tiles/ogc/tilesets/zones")
+        for link in zones["links"]
+    )
 
 
 def test_titles_come_in_arabic_on_request(ogc_url):
@@ -39,8 +41,9 @@ def test_titles_come_in_arabic_on_request(ogc_url):
 def test_conformance_declares_filter_and_crs_but_not_editing(ogc_url):
     declared = set(get_json(f"{ogc_url}/conformance")["conformsTo"])
     assert set(CONFORMANCE_FEATURES) <= declared
-    assert not any("create-replace-delete" in c or "callback" in c or "ogcapi-tiles" in c
-                   for c in declared)
+    assert not any(
+        "create-replace-delete" in c or "callback" in c or "ogcapi-tiles" in c for c in declared
+    )
 
 
 def test_items_page_through_every_zone_with_next_links(ogc_url, reader):
@@ -80,7 +83,9 @@ def test_number_matched_is_an_estimate_marked_as_such_when_big(ogc_url, reader):
     assert "numberMatchedEstimated" not in exact
     # The exact count is kept for the next pages of the same query (same layer state).
     again = get_json(f"{ogc_url}/collections/equipment/items", limit=1, offset=1)
-    assert "numberMatchedEstimated" not in again and again["numberMatched"] == exact["numberMatched"]
+    assert (
+        "numberMatchedEstimated" not in again and again["numberMatched"] == exact["numberMatched"]
+    )
 
 
 def test_a_deep_page_equals_the_same_rows_by_offset_in_sql(ogc_url, reader, monkeypatch):
@@ -90,11 +95,20 @@ def test_a_deep_page_equals_the_same_rows_by_offset_in_sql(ogc_url, reader, monk
     monkeypatch.setattr(provider, "ANCHOR_MIN_OFFSET", 200)
     provider._anchors.clear()
     for offset in (250, 1234, 2999):
-        page = get_json(f"{ogc_url}/collections/zones/items", limit=7, offset=offset,
-                        filter="status = 'approved' OR code = 'ZV'")
-        expected = [r[0] for r in reader.execute(
-            "SELECT id FROM publish.zones WHERE status = 'approved' OR code = 'ZV' ORDER BY id "
-            "LIMIT 7 OFFSET %s", (offset,))]
+        page = get_json(
+            f"{ogc_url}/collections/zones/items",
+            limit=7,
+            offset=offset,
+            filter="status = 'approved' OR code = 'ZV'",
+        )
+        expected = [
+            r[0]
+            for r in reader.execute(
+                "SELECT id FROM publish.zones WHERE status = 'approved' OR code = 'ZV' ORDER BY id "
+                "LIMIT 7 OFFSET %s",
+                (offset,),
+            )
+        ]
         assert [f["id"] for f in page["features"]] == expected, offset
 
 
@@ -102,8 +116,9 @@ def test_epsg_4326_is_latitude_first_and_crs84_longitude_first(ogc_url):
     _, headers, body = get(f"{ogc_url}/collections/equipment/items", limit=1)
     assert headers["Content-Crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
     lon, lat = json.loads(body)["features"][0]["geometry"]["coordinates"]
-    status, headers, body = get(f"{ogc_url}/collections/equipment/items", limit=1,
-                                crs=EPSG.format(4326))
+    status, headers, body = get(
+        f"{ogc_url}/collections/equipment/items", limit=1, crs=EPSG.format(4326)
+    )
     assert status == 200 and headers["Content-Crs"] == f"<{EPSG.format(4326)}>"
     assert json.loads(body)["features"][0]["geometry"]["coordinates"] == [lat, lon]
     assert -8 < lon < -7 and 33 < lat < 34
@@ -121,13 +136,18 @@ def test_projected_crs_match_pyproj(ogc_url, epsg):
 
 def test_bbox_crs_in_26191_finds_what_crs84_finds(ogc_url):
     box = [-7.65, 33.55, -7.55, 33.60]
-    plain = get_json(f"{ogc_url}/collections/equipment/items", bbox=",".join(map(str, box)),
-                     limit=10000)
+    plain = get_json(
+        f"{ogc_url}/collections/equipment/items", bbox=",".join(map(str, box)), limit=10000
+    )
     to = Transformer.from_crs("EPSG:4326", "EPSG:26191", always_xy=True)
     x1, y1 = to.transform(box[0], box[1])
     x2, y2 = to.transform(box[2], box[3])
-    merchich = get_json(f"{ogc_url}/collections/equipment/items", bbox=f"{x1},{y1},{x2},{y2}",
-                        limit=10000, **{"bbox-crs": EPSG.format(26191)})
+    merchich = get_json(
+        f"{ogc_url}/collections/equipment/items",
+        bbox=f"{x1},{y1},{x2},{y2}",
+        limit=10000,
+        **{"bbox-crs": EPSG.format(26191)},
+    )
     ids = {f["id"] for f in plain["features"]}
     assert ids and len(ids ^ {f["id"] for f in merchich["features"]}) <= 0.1 * len(ids)
 
@@ -141,40 +161,72 @@ def test_queryables_list_the_view_columns(ogc_url, reader):
 
 CQL_CASES = [
     ("code = 'ZM' AND max_height_m >= 12", "code = 'ZM' AND max_height_m >= 12"),
-    ("code IN ('ZM', 'R1') OR label_fr LIKE 'Zone%'", "code IN ('ZM','R1') OR label_fr LIKE 'Zone%%'"),
-    ("max_levels BETWEEN 2 AND 4 AND NOT (family = 'mixed')",
-     "max_levels BETWEEN 2 AND 4 AND NOT family = 'mixed'"),
-    ("S_INTERSECTS(geom, POLYGON((-7.65 33.55, -7.55 33.55, -7.55 33.6, -7.65 33.6, -7.65 33.55)))",
-     "ST_Intersects(geom, ST_MakeEnvelope(-7.65, 33.55, -7.55, 33.6, 4326))"),
-    ("status = 'draft' AND max_height_m * 2 > floor_area_ratio_max",
-     "status = 'draft' AND max_height_m * 2 > floor_area_ratio_max"),
+    (
+        "code IN ('ZM', 'R1') OR label_fr LIKE 'Zone%'",
+        "code IN ('ZM','R1') OR label_fr LIKE 'Zone%%'",
+    ),
+    (
+        "max_levels BETWEEN 2 AND 4 AND NOT (family = 'mixed')",
+        "max_levels BETWEEN 2 AND 4 AND NOT family = 'mixed'",
+    ),
+    (
+        "S_INTERSECTS(geom, POLYGON((-7.65 33.55, -7.55 33.55, -7.55 33.6, -7.65 33.6, "
+        "-7.65 33.55)))",
+        "ST_Intersects(geom, ST_MakeEnvelope(-7.65, 33.55, -7.55, 33.6, 4326))",
+    ),
+    (
+        "status = 'draft' AND max_height_m * 2 > floor_area_ratio_max",
+        "status = 'draft' AND max_height_m * 2 > floor_area_ratio_max",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("cql", "where"), CQL_CASES)
 def test_cql2_text_filters_match_sql(ogc_url, reader, cql, where):
-    expected = _count(reader, f"SELECT count(*) FROM publish.zones WHERE {where}")
-    page = get_json(f"{ogc_url}/collections/zones/items", filter=cql, limit=10000,
-                    count="exact", **{"filter-lang": "cql2-text"})
+    # `where` is a constant of this module.
+    expected = _count(reader, f"SELECT count(*) FROM publish.zones WHERE {where}")  # noqa: S608
+    page = get_json(
+        f"{ogc_url}/collections/zones/items",
+        filter=cql,
+        limit=10000,
+        count="exact",
+        **{"filter-lang": "cql2-text"},
+    )
     assert page["numberMatched"] == len(page["features"]) == expected
 
 
 def test_cql2_json_filter_in_get_and_post(ogc_url, reader):
-    expr = {"op": "and", "args": [
-        {"op": "=", "args": [{"property": "code"}, "ZM"]},
-        {"op": "s_intersects", "args": [{"property": "geom"}, {"type": "Point",
-                                                                "coordinates": [-7.6, 33.57]}]},
-    ]}
-    page = get_json(f"{ogc_url}/collections/zones/items", filter=json.dumps(expr),
-                    count="exact", **{"filter-lang": "cql2-json"})
-    expected = _count(reader, "SELECT count(*) FROM publish.zones WHERE code = 'ZM' AND "
-                      "ST_Intersects(geom, ST_SetSRID(ST_Point(-7.6, 33.57), 4326))")
+    expr = {
+        "op": "and",
+        "args": [
+            {"op": "=", "args": [{"property": "code"}, "ZM"]},
+            {
+                "op": "s_intersects",
+                "args": [{"property": "geom"}, {"type": "Point", "coordinates": [-7.6, 33.57]}],
+            },
+        ],
+    }
+    page = get_json(
+        f"{ogc_url}/collections/zones/items",
+        filter=json.dumps(expr),
+        count="exact",
+        **{"filter-lang": "cql2-json"},
+    )
+    expected = _count(
+        reader,
+        "SELECT count(*) FROM publish.zones WHERE code = 'ZM' AND "
+        "ST_Intersects(geom, ST_SetSRID(ST_Point(-7.6, 33.57), 4326))",
+    )
     assert page["numberMatched"] == expected
 
 
 def test_a_filtered_next_link_keeps_the_filter(ogc_url, reader):
-    page = get_json(f"{ogc_url}/collections/zones/items", filter="status = 'approved'", limit=100,
-                    **{"filter-lang": "cql2-text"})
+    page = get_json(
+        f"{ogc_url}/collections/zones/items",
+        filter="status = 'approved'",
+        limit=100,
+        **{"filter-lang": "cql2-text"},
+    )
     nxt = next(lk["href"] for lk in page["links"] if lk["rel"] == "next")
     second = get_json(nxt)
     assert all(f["properties"]["status"] == "approved" for f in second["features"])
@@ -183,33 +235,50 @@ def test_a_filtered_next_link_keeps_the_filter(ogc_url, reader):
 
 def test_a_property_as_query_parameter_filters(ogc_url, reader):
     page = get_json(f"{ogc_url}/collections/zones/items", code="ZM", limit=10000, count="exact")
-    assert page["numberMatched"] == _count(reader, "SELECT count(*) FROM publish.zones "
-                                           "WHERE code = 'ZM'")
+    assert page["numberMatched"] == _count(
+        reader, "SELECT count(*) FROM publish.zones WHERE code = 'ZM'"
+    )
 
 
-@pytest.mark.parametrize(("params", "says"), [
-    ({"filter": "code = = 'x'"}, "not valid CQL2 text"),
-    ({"filter": "nosuchcolumn = 1"}, "Unknown property 'nosuchcolumn'"),
-    ({"filter": "{not json", "filter-lang": "cql2-json"}, "not valid CQL2 JSON"),
-    ({"filter": "code = 'x'", "filter-lang": "sql"}, "use cql2-text or cql2-json"),
-    ({"crs": "http://www.opengis.net/def/crs/EPSG/0/2154"}, "not supported"),
-    ({"bbox": "1,2,3"}, "bbox"),
-    ({"bbox": "-7,34,-8,33"}, "less than"),
-    ({"max_height_m": "tall"}, "does not fit"),
-    ({"limit": "-1"}, "limit"),
-    ({"limit": "true"}, "whole number"),
-])
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"filter": "code = = 'x'"}, "not valid CQL2 text"),
+        ({"filter": "nosuchcolumn = 1"}, "Unknown property 'nosuchcolumn'"),
+        ({"filter": "{not json", "filter-lang": "cql2-json"}, "not valid CQL2 JSON"),
+        ({"filter": "code = 'x'", "filter-lang": "sql"}, "use cql2-text or cql2-json"),
+        ({"crs": "http://www.opengis.net/def/crs/EPSG/0/2154"}, "not supported"),
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"bbox": "-7,34,-8,33"}, "less than"),
+        ({"max_height_m": "tall"}, "does not fit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "true"}, "whole number"),
+    ],
+)
 def test_bad_input_gets_a_400_that_says_why(ogc_url, params, says):
     status, _, body = get(f"{ogc_url}/collections/zones/items", **params)
     assert status == 400, body[:300]
     assert says in json.loads(body)["description"]
 
 
-@pytest.mark.parametrize(("path", "body", "content_type", "says"), [
-    ("/collections/zones/items", b"", None, "takes a JSON body"),
-    ("/processes/zoning-lookup/execution", b"null", "application/json", "must be a JSON object"),
-    ("/processes/zoning-lookup/execution", b"{oops", "application/json", "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "content_type", "says"),
+    [
+        ("/collections/zones/items", b"", None, "takes a JSON body"),
+        (
+            "/processes/zoning-lookup/execution",
+            b"null",
+            "application/json",
+            "must be a JSON object",
+        ),
+        (
+            "/processes/zoning-lookup/execution",
+            b"{oops",
+            "application/json",
+            "must be a JSON object",
+        ),
+    ],
+)
 def test_bad_posts_get_a_400_that_says_why(ogc_url, path, body, content_type, says):
     headers = {"Content-Type": content_type} if content_type else {}
     request = urllib.request.Request(f"{ogc_url}{path}", data=body, method="POST", headers=headers)
@@ -225,12 +294,16 @@ def test_bad_posts_get_a_400_that_says_why(ogc_url, path, body, content_type, sa
 def test_cql2_json_filter_in_a_post_body(ogc_url, reader):
     expr = {"op": "=", "args": [{"property": "family"}, "green"]}
     request = urllib.request.Request(
-        f"{ogc_url}/collections/zones/items?limit=10000&count=exact", data=json.dumps(expr).encode(),
-        method="POST", headers={"Content-Type": "application/query-cql-json"})
+        f"{ogc_url}/collections/zones/items?limit=10000&count=exact",
+        data=json.dumps(expr).encode(),
+        method="POST",
+        headers={"Content-Type": "application/query-cql-json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as resp:
         page = json.loads(resp.read())
-    assert page["numberMatched"] == _count(reader, "SELECT count(*) FROM publish.zones "
-                                           "WHERE family = 'green'")
+    assert page["numberMatched"] == _count(
+        reader, "SELECT count(*) FROM publish.zones WHERE family = 'green'"
+    )
 
 
 def test_an_unknown_item_is_a_404(ogc_url):
@@ -250,7 +323,8 @@ def test_records_catalogue_lists_published_documents_and_files(ogc_url, reader):
     assert records["numberMatched"] == versions
     record = records["features"][0]
     assert record["properties"]["title"] and record["properties"]["type"] == "planning-document"
-    assert any(lk["rel"] == "enclosure" and lk["href"].startswith("/media/")
-               for lk in record["links"])
+    assert any(
+        lk["rel"] == "enclosure" and lk["href"].startswith("/media/") for lk in record["links"]
+    )
     found = get_json(f"{ogc_url}/collections/plan_documents/items", q="enquête")
     assert {r["properties"]["status"] for r in found["features"]} <= {"draft"}

@@ -42,9 +42,14 @@ def test_owslib_runs_the_zoning_lookup_at_a_point(ogc_url, reader, point_in_zone
     zone_id, lon, lat = point_in_zone
     result = _lookup(ogc_url, geometry={"type": "Point", "coordinates": [lon, lat]})
     zones = result["zones"]
-    expected = {r[0] for r in reader.execute(
-        "SELECT id FROM publish.zones WHERE ST_Intersects(geom, ST_SetSRID(ST_Point(%s, %s), 4326))",
-        (lon, lat))}
+    expected = {
+        r[0]
+        for r in reader.execute(
+            "SELECT id FROM publish.zones "
+            "WHERE ST_Intersects(geom, ST_SetSRID(ST_Point(%s, %s), 4326))",
+            (lon, lat),
+        )
+    }
     assert {z["id"] for z in zones} == expected and zone_id in expected
     approved = next(z for z in zones if z["id"] == zone_id)
     assert approved["legal_status"]["enforceable"] is True
@@ -58,25 +63,45 @@ def test_owslib_runs_the_zoning_lookup_at_a_point(ogc_url, reader, point_in_zone
 def test_the_lookup_takes_a_parcel_in_merchich(ogc_url, point_in_zone):
     _, lon, lat = point_in_zone
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:26191", always_xy=True).transform(lon, lat)
-    parcel = {"type": "Polygon", "coordinates": [[[x - 10, y - 10], [x + 10, y - 10],
-                                                  [x + 10, y + 10], [x - 10, y + 10],
-                                                  [x - 10, y - 10]]]}
+    parcel = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [x - 10, y - 10],
+                [x + 10, y - 10],
+                [x + 10, y + 10],
+                [x - 10, y + 10],
+                [x - 10, y - 10],
+            ]
+        ],
+    }
     result = _lookup(ogc_url, geometry=parcel, crs="EPSG:26191")
     assert result["area_m2"] == pytest.approx(400, rel=0.02)
-    assert sum(z["overlap_m2"] for z in result["zones"] if z["legal_status"]["enforceable"]) \
-        == pytest.approx(400, rel=0.02)
+    assert sum(
+        z["overlap_m2"] for z in result["zones"] if z["legal_status"]["enforceable"]
+    ) == pytest.approx(400, rel=0.02)
 
 
-@pytest.mark.parametrize(("inputs", "says"), [
-    ({}, "must be a GeoJSON Point"),
-    ({"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}, "must be a GeoJSON"),
-    ({"geometry": {"type": "Point", "coordinates": [-7.6, 33.5]}, "crs": "EPSG:2154"},
-     "not offered"),
-])
+@pytest.mark.parametrize(
+    ("inputs", "says"),
+    [
+        ({}, "must be a GeoJSON Point"),
+        (
+            {"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},
+            "must be a GeoJSON",
+        ),
+        (
+            {"geometry": {"type": "Point", "coordinates": [-7.6, 33.5]}, "crs": "EPSG:2154"},
+            "not offered",
+        ),
+    ],
+)
 def test_the_lookup_refuses_bad_input_with_a_reason(ogc_url, inputs, says):
     request = urllib.request.Request(
-        f"{ogc_url}/processes/zoning-lookup/execution", method="POST",
-        data=json.dumps({"inputs": inputs}).encode(), headers={"Content-Type": "application/json"},
+        f"{ogc_url}/processes/zoning-lookup/execution",
+        method="POST",
+        data=json.dumps({"inputs": inputs}).encode(),
+        headers={"Content-Type": "application/json"},
     )
     try:
         urllib.request.urlopen(request, timeout=30)

@@ -164,8 +164,11 @@ def collection(view: str, columns: dict[str, str], bbox: list[float], role: str)
     if kind == "feature":
         provider.update(storage_crs=STORAGE_CRS, crs=list(SUPPORTED_CRS))
     else:
-        text = [c for c, t in columns.items() if t in ("text", "character varying") or
-                t.startswith("character varying")]
+        text = [
+            c
+            for c, t in columns.items()
+            if t in ("text", "character varying") or t.startswith("character varying")
+        ]
         provider["options"] = {"links_column": "links", "q_columns": text}
     resource = {
         "type": "collection",
@@ -206,8 +209,12 @@ def build(conn: psycopg.Connection, role: str, progress: Callable | None = None)
             progress(view)
     resources["zoning-lookup"] = {"type": "process", "processor": {"name": PROCESS}}
     resources["disparity-analysis"] = {"type": "process", "processor": {"name": WATCH_PROCESS}}
-    return {"server": _server(), "logging": {"level": "ERROR"}, "metadata": _metadata(),
-            "resources": resources}
+    return {
+        "server": _server(),
+        "logging": {"level": "ERROR"},
+        "metadata": _metadata(),
+        "resources": resources,
+    }
 
 
 def _server() -> dict:
@@ -243,13 +250,22 @@ def _metadata() -> dict:
         },
         "license": {"name": "ODbL", "url": "https://opendatacommons.org/licenses/odbl/"},
         "provider": {"name": "Agence urbaine", "url": "https://github.com/e-urbanisme"},
-        "contact": {"name": "Agence urbaine", "position": "Service SIG", "email": "",
-                    "url": "https://github.com/e-urbanisme", "role": "pointOfContact"},
+        "contact": {
+            "name": "Agence urbaine",
+            "position": "Service SIG",
+            "email": "",
+            "url": "https://github.com/e-urbanisme",
+            "role": "pointOfContact",
+        },
     }
 
 
-def write(conninfo: str | None = None, role: str | None = None, out_dir: Path | None = None,
-          progress: Callable | None = None) -> tuple[Path, Path]:
+def write(
+    conninfo: str | None = None,
+    role: str | None = None,
+    out_dir: Path | None = None,
+    progress: Callable | None = None,
+) -> tuple[Path, Path]:
     """Write pygeoapi.yml and openapi.yml; returns their paths."""
     from pygeoapi.openapi import generate_openapi_document
 

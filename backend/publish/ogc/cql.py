@@ -53,15 +53,25 @@ class Clause:
 
     sql: sql.Composable
     params: list = field(default_factory=list)
+    # True when the condition has a spatial predicate: the GiST index should choose the rows.
+    spatial: bool = False
 
 
 def _join(sep: str, parts: list[Clause]) -> Clause:
-    return Clause(sql.SQL(sep).join(p.sql for p in parts), [v for p in parts for v in p.params])
+    """Clauses joined by a separator (AND, a comma)."""
+    return Clause(
+        sql.SQL(sep).join(p.sql for p in parts),
+        [v for p in parts for v in p.params],
+        any(p.spatial for p in parts),
+    )
 
 
 def _wrap(template: str, *parts: Clause) -> Clause:
+    """Clauses put into a template with one {} each."""
     return Clause(
-        sql.SQL(template).format(*(p.sql for p in parts)), [v for p in parts for v in p.params]
+        sql.SQL(template).format(*(p.sql for p in parts)),
+        [v for p in parts for v in p.params],
+        any(p.spatial for p in parts),
     )
 
 
@@ -91,11 +101,16 @@ class ToSql:
     def __call__(self, node) -> Clause:
         """The SQL of a node (condition or expression)."""
         if isinstance(node, ast.Not):
-            return _wrap("(NOT {})", self(node.sub_node))
+            clause = _wrap("(NOT {})", self(node.sub_node))
+            clause.spatial = False
+            return clause
         if isinstance(node, ast.And):
             return _wrap("({} AND {})", self(node.lhs), self(node.rhs))
         if isinstance(node, ast.Or):
-            return _wrap("({} OR {})", self(node.lhs), self(node.rhs))
+            lhs, rhs = self(node.lhs), self(node.rhs)
+            clause = _wrap("({} OR {})", lhs, rhs)
+            clause.spatial = lhs.spatial and rhs.spatial
+            return clause
         if type(node) in COMPARISONS:
             return self._compare(node.lhs, COMPARISONS[type(node)], node.rhs)
         if isinstance(node, ast.Between):
@@ -110,11 +125,16 @@ class ToSql:
             return self._like(node)
         if isinstance(node, ast.In):
             options = _join(", ", [self._typed(o, node.lhs) for o in node.sub_nodes])
-            return _wrap("({} NOT IN ({}))" if node.not_ else "({} IN ({}))", self(node.lhs), options)
+            return _wrap(
+                "({} NOT IN ({}))" if node.not_ else "({} IN ({}))", self(node.lhs), options
+            )
         if isinstance(node, ast.IsNull):
             return _wrap("({} IS NOT NULL)" if node.not_ else "({} IS NULL)", self(node.lhs))
         if type(node) in SPATIAL:
-            return _wrap(f"{SPATIAL[type(node)]}({{}}, {{}})", self(node.lhs), self(node.rhs))
+            clause = _wrap(f"{SPATIAL[type(node)]}({{}}, {{}})", self(node.lhs), self(node.rhs))
+            # Only a positive predicate narrows the rows; S_DISJOINT or NOT S_... do not.
+            clause.spatial = type(node) is not ast.GeometryDisjoint
+            return clause
         if isinstance(node, ast.Include):
             return Clause(sql.SQL("FALSE" if node.not_ else "TRUE"))
         if isinstance(node, ast.Attribute):
@@ -136,8 +156,10 @@ class ToSql:
     def _typed(self, value, lhs) -> Clause:
         """A literal compared with a column, cast to the column's type so indexes still apply."""
         clause = self(value)
-        if isinstance(lhs, ast.Attribute) and lhs.name in self.columns and not isinstance(
-            value, (ast.Node, values.Geometry, values.Envelope)
+        if (
+            isinstance(lhs, ast.Attribute)
+            and lhs.name in self.columns
+            and not isinstance(value, (ast.Node, values.Geometry, values.Envelope))
         ):
             if value is None:
                 return clause
@@ -158,7 +180,11 @@ class ToSql:
             pattern = pattern.replace(node.singlechar, "_")
         op = "ILIKE" if node.nocase else "LIKE"
         not_ = "NOT " if node.not_ else ""
-        return _wrap(f"(CAST({{}} AS text) {not_}{op} {{}})", self(node.lhs), Clause(sql.SQL("%s"), [pattern]))
+        return _wrap(
+            f"(CAST({{}} AS text) {not_}{op} {{}})",
+            self(node.lhs),
+            Clause(sql.SQL("%s"), [pattern]),
+        )
 
 
 def to_sql(node, columns: dict[str, str], geometry_column: str | None = "geom") -> Clause:

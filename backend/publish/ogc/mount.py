@@ -34,32 +34,40 @@ ERR_EXECUTE_BODY = 'The execution request must be a JSON object, e.g. {"inputs":
 # An execution request is a few kilobytes (a parcel); refuse anything absurd before parsing.
 MAX_EXECUTE_BYTES = 1_000_000
 ERR_EXECUTE_SIZE = f"The execution request is larger than {MAX_EXECUTE_BYTES} bytes."
-FILTER_LANGS = {"cql2-text": "cql-text", "cql2-json": "cql-json", "cql-text": None, "cql-json": None}
+FILTER_LANGS = {
+    "cql2-text": "cql-text",
+    "cql2-json": "cql-json",
+    "cql-text": None,
+    "cql-json": None,
+}
 ERR_FILTER_LANG = "filter-lang {lang!r} is not supported; use cql2-text or cql2-json."
 ERR_FILTER = "filter is not valid {lang}: {detail}"
 MAX_DETAIL = 300
 
 FEATURES = "http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{cls}"
 CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/{cls}"
-CONFORMANCE_FEATURES = [
-    FEATURES.format(part=1, cls=c) for c in ("core", "oas30", "html", "geojson")
-] + [FEATURES.format(part=2, cls="crs")] + [
-    FEATURES.format(part=3, cls=c)
-    for c in ("queryables", "queryables-query-parameters", "filter", "features-filter")
-] + [
-    CQL2.format(cls=c)
-    for c in (
-        "basic-cql2",
-        "cql2-text",
-        "cql2-json",
-        "advanced-comparison-operators",
-        "basic-spatial-functions",
-        "basic-spatial-functions-plus",
-        "spatial-functions",
-        "property-property",
-        "arithmetic",
-    )
-]
+CONFORMANCE_FEATURES = (
+    [FEATURES.format(part=1, cls=c) for c in ("core", "oas30", "html", "geojson")]
+    + [FEATURES.format(part=2, cls="crs")]
+    + [
+        FEATURES.format(part=3, cls=c)
+        for c in ("queryables", "queryables-query-parameters", "filter", "features-filter")
+    ]
+    + [
+        CQL2.format(cls=c)
+        for c in (
+            "basic-cql2",
+            "cql2-text",
+            "cql2-json",
+            "advanced-comparison-operators",
+            "basic-spatial-functions",
+            "basic-spatial-functions-plus",
+            "spatial-functions",
+            "property-property",
+            "arithmetic",
+        )
+    ]
+)
 RECORDS = "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/{cls}"
 CONFORMANCE_RECORDS = [RECORDS.format(cls=c) for c in ("core", "sorting", "json", "html")]
 PROCESSES = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/{cls}"
@@ -75,7 +83,7 @@ def parse_filter(text: str):
         return parse_cql2_json(text)
     try:
         return parse_cql2_text(text)
-    except Exception:
+    except Exception:  # noqa: BLE001 - lark raises several kinds; any means "not CQL2 text"
         # Older clients send ECQL, which pygeoapi accepted before us.
         return parse_ecql(text)
 
@@ -130,8 +138,10 @@ async def _reply(send, status: int, body: dict) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length",
-                        str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})
@@ -190,12 +200,13 @@ class OgcMount:
     async def __call__(self, scope, receive, send):
         """Check filters and bodies, then hand the request to pygeoapi under root_path /ogc."""
         app = await self.app()
-        sub_path = scope["path"][len(scope.get("root_path", "")) + len(PREFIX):]
+        sub_path = scope["path"][len(scope.get("root_path", "")) + len(PREFIX) :]
         if scope["type"] == "http" and scope["method"] == "POST":
             problem, receive = await _check_post(scope, sub_path, receive)
             if problem:
-                return await _reply(send, 400, {"code": "InvalidParameterValue",
-                                                "description": problem})
+                return await _reply(
+                    send, 400, {"code": "InvalidParameterValue", "description": problem}
+                )
         if scope["type"] == "http" and ITEMS_PATH.match(sub_path) and scope["query_string"]:
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             params = dict(pairs)
@@ -206,9 +217,7 @@ class OgcMount:
                         send, 400, {"code": "InvalidParameterValue", "description": problem}
                     )
                 if FILTER_LANGS.get(params.get("filter-lang")):
-                    pairs = [
-                        (k, FILTER_LANGS[v] if k == "filter-lang" else v) for k, v in pairs
-                    ]
+                    pairs = [(k, FILTER_LANGS[v] if k == "filter-lang" else v) for k, v in pairs]
                     scope = dict(scope, query_string=urlencode(pairs).encode())
         scope = dict(scope, root_path=scope.get("root_path", "") + PREFIX)
         await app(scope, receive, send)

@@ -14,7 +14,6 @@ one scan of the ids and kept while the layer's state is unchanged).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import OrderedDict
@@ -142,11 +141,11 @@ class PublishProvider(BaseProvider):
         offset=0,
         limit=10,
         resulttype="results",
-        bbox=[],
+        bbox=None,
         datetime_=None,
-        properties=[],
-        sortby=[],
-        select_properties=[],
+        properties=None,
+        sortby=None,
+        select_properties=None,
         skip_geometry=False,
         q=None,
         filterq=None,
@@ -154,6 +153,8 @@ class PublishProvider(BaseProvider):
         **kwargs,
     ) -> dict:
         """A page of features as a GeoJSON FeatureCollection, with numberMatched."""
+        bbox, properties = bbox or [], properties or []
+        sortby, select_properties = sortby or [], select_properties or []
         if isinstance(limit, bool) or not isinstance(limit, int):
             # pygeoapi reads `limit=true` as a boolean.
             raise ProviderInvalidQueryError(user_msg=ERR_LIMIT.format(limit=limit))
@@ -162,13 +163,31 @@ class PublishProvider(BaseProvider):
         out = output_crs(crs_transform_spec.target_crs_uri if crs_transform_spec else None)
         try:
             with db.pool(self.role).connection() as conn:
+                if where.spatial and not sortby:
+                    return self._spatial_query(
+                        conn,
+                        where,
+                        offset,
+                        limit,
+                        resulttype,
+                        select_properties,
+                        skip_geometry,
+                        out,
+                    )
                 key = self._cache_key(conn, where)
                 matched, estimated = self._count(conn, key, where, exact)
                 features = []
                 if resulttype != "hits" and limit > 0:
                     features = self._page(
-                        conn, key, where, offset, limit, sortby, select_properties,
-                        skip_geometry, out,
+                        conn,
+                        key,
+                        where,
+                        offset,
+                        limit,
+                        sortby,
+                        select_properties,
+                        skip_geometry,
+                        out,
                     )
         except psycopg.errors.DataError as err:
             raise ProviderInvalidQueryError(
@@ -223,6 +242,7 @@ class PublishProvider(BaseProvider):
                         sql.Identifier("t", self.geom_field)
                     ),
                     _bbox_2d(bbox),
+                    spatial=True,
                 )
             )
         for name, value in properties:
@@ -258,7 +278,9 @@ class PublishProvider(BaseProvider):
         if not parts:
             return Clause(sql.SQL("TRUE"))
         return Clause(
-            sql.SQL(" AND ").join(p.sql for p in parts), [v for p in parts for v in p.params]
+            sql.SQL(" AND ").join(p.sql for p in parts),
+            [v for p in parts for v in p.params],
+            any(p.spatial for p in parts),
         )
 
     def _geometry_sql(self, out) -> tuple[sql.Composable, list]:
@@ -321,8 +343,10 @@ class PublishProvider(BaseProvider):
             "(WHERE n %% {every} = 0), '{{}}') FROM (SELECT {id} AS id, row_number() OVER "
             "(ORDER BY {id}) AS n FROM {table} t WHERE {where}) s"
         ).format(
-            every=sql.Literal(ANCHOR_EVERY), id=sql.Identifier("t", self.id_field),
-            table=self._table(), where=where.sql,
+            every=sql.Literal(ANCHOR_EVERY),
+            id=sql.Identifier("t", self.id_field),
+            table=self._table(),
+            where=where.sql,
         )
         total, anchors = conn.execute(query, where.params).fetchone()
         if key:
@@ -344,33 +368,61 @@ class PublishProvider(BaseProvider):
             return None, offset
         return anchors[i - 1], offset - i * ANCHOR_EVERY
 
-    def _page(self, conn, key, where, offset, limit, sortby, select_properties, skip_geometry,
-              out):
-        """The features of one page: ids first (on the id index), then their GeoJSON."""
+    def _page(self, conn, key, where, offset, limit, sortby, select_properties, skip_geometry, out):
+        """The features of one page, in id (or sortby) order."""
         feature, fparams = self._feature_sql(out, select_properties, skip_geometry)
         id_col = sql.Identifier("t", self.id_field)
         after, skip = self._start(conn, key, where, offset, sortby)
         after_sql, after_params = sql.SQL(""), []
         if after is not None:
             after_sql, after_params = sql.SQL(" AND {} > %s").format(id_col), [after]
-        ids = sql.SQL(
-            "SELECT {id} FROM {table} t WHERE {where}{after} ORDER BY {order} LIMIT %s OFFSET %s"
+        page = sql.SQL(
+            "SELECT * FROM {table} t WHERE {where}{after} ORDER BY {order} LIMIT %s OFFSET %s"
         ).format(
-            id=id_col, table=self._table(), where=where.sql, after=after_sql,
+            table=self._table(),
+            where=where.sql,
+            after=after_sql,
             order=self._order(sortby),
         )
-        id_params = [*where.params, *after_params, limit, skip]
+        page_params = [*where.params, *after_params, limit, skip]
+        # The rows are chosen in the subquery; the GeoJSON is built for the page's rows only.
         query = sql.SQL(
-            "SELECT coalesce(json_agg({feature} ORDER BY {order}), '[]'::json) "
-            "FROM {table} t WHERE {id} IN ({ids})"
-        ).format(
-            feature=feature, order=self._order(sortby), table=self._table(), id=id_col, ids=ids
-        )
-        features = conn.execute(query, [*fparams, *id_params]).fetchone()[0]
+            "SELECT coalesce(json_agg({feature} ORDER BY {order}), '[]'::json) FROM ({page}) t"
+        ).format(feature=feature, order=self._order(sortby), page=page)
+        features = conn.execute(query, [*fparams, *page_params]).fetchone()[0]
         if features and key and not sortby:
-            _cache_put(_keyset, (key, offset + len(features)), features[-1]["id"],
-                       KEYSET_CACHE_SIZE)
+            _cache_put(
+                _keyset, (key, offset + len(features)), features[-1]["id"], KEYSET_CACHE_SIZE
+            )
         return [self._finish(f) for f in features] if self.links_column else features
+
+    def _spatial_query(
+        self, conn, where, offset, limit, resulttype, select_properties, skip_geometry, out
+    ) -> dict:
+        """A query with a spatial predicate: the GiST index picks the rows, counted exactly.
+
+        In id order the planner would walk the id index and test every geometry; instead the
+        matching ids are gathered once through the spatial index, then counted and paged.
+        """
+        feature, fparams = self._feature_sql(out, select_properties, skip_geometry)
+        id_col = sql.Identifier("t", self.id_field)
+        if resulttype == "hits" or limit == 0:
+            limit = 0
+        query = sql.SQL(
+            "WITH m AS MATERIALIZED (SELECT {id} AS id FROM {table} t WHERE {where}) "
+            "SELECT (SELECT count(*) FROM m), (SELECT coalesce(json_agg({feature} ORDER BY {id}), "
+            "'[]'::json) FROM {table} t WHERE {id} IN "
+            "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s))"
+        ).format(id=id_col, table=self._table(), where=where.sql, feature=feature)
+        matched, features = conn.execute(query, [*where.params, *fparams, limit, offset]).fetchone()
+        if self.links_column:
+            features = [self._finish(f) for f in features]
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "numberMatched": matched,
+            "numberReturned": len(features),
+        }
 
     def _count(self, conn, key, where, exact: bool) -> tuple[int, bool]:
         """numberMatched, and whether it is an estimate.
