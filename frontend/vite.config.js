@@ -20,6 +20,7 @@ export default defineConfig({
         inquiry: fileURLToPath(new URL('./inquiry.html', import.meta.url)),
         commission: fileURLToPath(new URL('./commission.html', import.meta.url)),
         dashboard: fileURLToPath(new URL('./dashboard.html', import.meta.url)),
+        editor: fileURLToPath(new URL('./editor.html', import.meta.url)),
       },
     },
   },

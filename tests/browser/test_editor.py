@@ -1,0 +1,189 @@
+"""The zoning editor in real headless Chromium: a planner draws a zone over a neighbour, sees
+the overlap on the map, fixes it, saves, and finds the change in the zone's history."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from chromium_helpers import chromium
+from django.db import connection
+
+from web.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def test_the_editor_page_is_for_the_planners_of_the_agency(client, demo_document):
+    # Runs before the browser starts (module order); it also makes pytest-django create the
+    # test database when this module runs on its own.
+    from planning.models import VersionStage
+
+    version = demo_document.versions.get(stage=VersionStage.APPROVED)
+    url = f"/planning/versions/{version.pk}/editer/"
+    assert client.get(url).status_code == 302
+    client.login(username="planner_other", password=DEMO_PASSWORD)
+    assert client.get(url).status_code == 403
+    client.login(username="planner", password=DEMO_PASSWORD)
+    assert client.get(url).status_code == 200
+
+
+def _target(version_id: int) -> dict:
+    """An inner zone of the study version, its largest inscribed circle, and the direction
+    from the circle's centre to the nearest edge (beyond which lies a neighbour)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT z.id, z.code, ST_X(c.center), ST_Y(c.center), c.radius,
+                   ST_X(ST_ClosestPoint(ST_Boundary(z.geom), c.center)),
+                   ST_Y(ST_ClosestPoint(ST_Boundary(z.geom), c.center))
+            FROM planning_zone z
+            JOIN planning_planversion v ON v.id = z.version_id
+            JOIN planning_planningdocument d ON d.id = v.document_id,
+                 LATERAL ST_MaximumInscribedCircle(z.geom) c
+            WHERE z.version_id = %s AND ST_NumGeometries(z.geom) = 1
+              AND ST_Area(z.geom::geography) BETWEEN 8000 AND 60000
+              AND ST_Within(ST_Buffer(z.geom::geography, 300)::geometry, d.perimeter)
+            ORDER BY c.radius DESC LIMIT 1
+            """,
+            [version_id],
+        )
+        zone_id, code, cx, cy, r, px, py = cursor.fetchone()
+    length = math.hypot(px - cx, py - cy)
+    d = ((px - cx) / length, (py - cy) / length)
+    return {"id": zone_id, "code": code, "c": (cx, cy), "r": r, "d": d}
+
+
+@pytest.fixture(scope="module")
+def study(live_url, django_db_blocker):
+    """A study version cloned from the approved plan (deleted, with its history, afterwards)."""
+    from accounts.models import User
+    from planning import services
+    from planning.models import PlanningDocument, PlanVersion, VersionStage
+
+    with django_db_blocker.unblock():
+        approved = PlanningDocument.objects.get().versions.get(stage=VersionStage.APPROVED)
+        planner = User.objects.get(username="planner")
+        version = services.version_clone(version=approved, label="Étude éditeur", by=planner)
+        target = _target(version.pk)
+    yield version.pk, target
+    with django_db_blocker.unblock():
+        PlanVersion.objects.filter(pk=version.pk).delete()
+
+
+@pytest.fixture(scope="module")
+def browser(live_url, study):
+    with chromium() as browser:
+        yield browser
+
+
+def _at(target: dict, along: float, across: float) -> list[float]:
+    """A point at `along`·r towards the nearest edge and `across`·r to its side."""
+    (cx, cy), r, (dx, dy) = target["c"], target["r"], target["d"]
+    return [cx + r * (along * dx - across * dy), cy + r * (along * dy + across * dx)]
+
+
+def _pixel(page, lnglat: list[float]) -> tuple[float, float]:
+    box = page.locator("#ed-map canvas").bounding_box()
+    point = page.evaluate("(p) => euEditorMap.project(p)", lnglat)
+    return box["x"] + point["x"], box["y"] + point["y"]
+
+
+def _wait_idle(page) -> None:
+    page.wait_for_function("() => euEditorMap.loaded() && !euEditorMap.isMoving()", timeout=30_000)
+
+
+def test_a_planner_draws_over_a_neighbour_fixes_it_and_finds_it_in_history(
+    browser, live_url, study
+):
+    version_id, target = study
+    context = browser.new_context(viewport=DESKTOP)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page.goto(f"{live_url}/planning/versions/{version_id}/editer/")
+        assert "/connexion/" in page.url
+        page.fill("#id_username", "planner")
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+        # Go to the zone by its number, then delete it: a hole to draw the new zone in.
+        page.fill("#ed-find-input", f"#{target['id']}")
+        page.press("#ed-find-input", "Enter")
+        page.wait_for_function(
+            "(id) => document.querySelector('#ed-zone-state').textContent.includes(`n° ${id}`)",
+            arg=target["id"],
+            timeout=10_000,
+        )
+        (cx, cy), r = target["c"], target["r"]
+        page.evaluate(
+            "([w, s, e, n]) => euEditorMap.fitBounds([[w, s], [e, n]], {duration: 0})",
+            [cx - 3 * r, cy - 3 * r, cx + 3 * r, cy + 3 * r],
+        )
+        _wait_idle(page)
+        page.click("[data-command=remove]")
+        page.wait_for_function(
+            "() => document.querySelector('#ed-status').textContent.includes('supprimée')",
+            timeout=10_000,
+        )
+
+        # Draw a kite whose tip reaches into the neighbour, with the keyboard shortcut N.
+        page.locator("#ed-map canvas").focus()
+        page.keyboard.press("n")
+        tip = _at(target, 2.2, 0)
+        for lnglat in (_at(target, 0, 0.5), tip, _at(target, 0, -0.5), _at(target, -0.5, 0)):
+            page.mouse.click(*_pixel(page, lnglat))
+            page.wait_for_timeout(150)
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => euEditorDraw.getSnapshot().some((f) => f.properties.mode === 'polygon')",
+            timeout=10_000,
+        )
+        page.select_option("#f-code", target["code"])
+        page.keyboard.press("Control+s")
+
+        # The overlap is listed, and shown on the map where it is.
+        page.locator("#ed-problems li[data-code=overlap]").first.wait_for(timeout=15_000)
+        assert "chevauche" in page.text_content("#ed-problems")
+        page.wait_for_function(
+            "() => euEditorMap.queryRenderedFeatures({layers: ['ed-problems']}).length > 0",
+            timeout=10_000,
+        )
+
+        # Fix it: drag the tip back inside the hole, then save again.
+        start, end = _pixel(page, tip), _pixel(page, _at(target, 0.3, 0))
+        page.mouse.move(*start)
+        page.mouse.down()
+        for step in range(1, 11):
+            page.mouse.move(
+                start[0] + (end[0] - start[0]) * step / 10,
+                start[1] + (end[1] - start[1]) * step / 10,
+            )
+        page.mouse.up()
+        page.click("[data-command=save]")
+        page.wait_for_function(
+            "() => document.querySelector('#ed-status').textContent.includes('enregistrée')",
+            timeout=15_000,
+        )
+        assert page.locator("#ed-problems").is_hidden()
+        page.locator("#ed-history li[data-action=zone_create]").wait_for(timeout=10_000)
+        assert "planner" in page.text_content("#ed-history")
+
+        # Change a rule: the history shows who changed what.
+        page.fill("#f-max_height_m", "6")
+        page.click("[data-command=save]")
+        page.locator("#ed-history li[data-action=zone_update]").wait_for(timeout=10_000)
+        assert "Hauteur maximale" in page.text_content("#ed-history li[data-action=zone_update]")
+
+        # In Arabic, the editor reads right to left.
+        page.click(".lang-switch [data-lang=ar]")
+        assert page.get_attribute("html", "dir") == "rtl"
+        assert page.text_content("#ed-history-title") == "سجل المنطقة"
+    finally:
+        context.close()
+    assert not errors, errors
