@@ -152,7 +152,9 @@ def collection(view: str, columns: dict[str, str], bbox: list[float], role: str)
     provider: dict = {
         "type": kind,
         "name": PROVIDER,
-        "data": {"view": view, "columns": columns, "role": role},
+        # [name, type] pairs, not a mapping: pygeoapi tries every mapping key as a language tag
+        # on each request, which costs milliseconds for a wide view.
+        "data": {"view": view, "columns": [[c, t] for c, t in columns.items()], "role": role},
         "id_field": "id",
         "include_extra_query_parameters": True,
     }

@@ -116,7 +116,7 @@ class PublishProvider(BaseProvider):
         super().__init__(provider_def)
         self.view = self.data["view"]
         self.columns: dict[str, str] = {
-            k: v for k, v in self.data["columns"].items() if k not in GEOMETRY_COLUMNS
+            k: v for k, v in self.data["columns"] if k not in GEOMETRY_COLUMNS
         }
         self.id_field = provider_def.get("id_field", "id")
         self.geom_field = provider_def.get("geom_field")
@@ -174,21 +174,18 @@ class PublishProvider(BaseProvider):
                         skip_geometry,
                         out,
                     )
-                key = self._cache_key(conn, where)
-                matched, estimated = self._count(conn, key, where, exact)
-                features = []
-                if resulttype != "hits" and limit > 0:
-                    features = self._page(
-                        conn,
-                        key,
-                        where,
-                        offset,
-                        limit,
-                        sortby,
-                        select_properties,
-                        skip_geometry,
-                        out,
-                    )
+                want = resulttype != "hits" and limit > 0
+                features, matched, estimated = self._features_and_count(
+                    conn,
+                    where,
+                    offset,
+                    limit if want else 0,
+                    sortby,
+                    select_properties,
+                    skip_geometry,
+                    out,
+                    exact,
+                )
         except psycopg.errors.DataError as err:
             raise ProviderInvalidQueryError(
                 user_msg=ERR_VALUE.format(detail=err.diag.message_primary)
@@ -368,33 +365,88 @@ class PublishProvider(BaseProvider):
             return None, offset
         return anchors[i - 1], offset - i * ANCHOR_EVERY
 
-    def _page(self, conn, key, where, offset, limit, sortby, select_properties, skip_geometry, out):
-        """The features of one page, in id (or sortby) order."""
-        feature, fparams = self._feature_sql(out, select_properties, skip_geometry)
-        id_col = sql.Identifier("t", self.id_field)
-        after, skip = self._start(conn, key, where, offset, sortby)
+    def _page_sql(self, where, after, skip, limit, sortby, feature) -> Clause:
+        """The JSON array of one page's features (rows chosen first, GeoJSON for those only)."""
         after_sql, after_params = sql.SQL(""), []
         if after is not None:
-            after_sql, after_params = sql.SQL(" AND {} > %s").format(id_col), [after]
+            after_sql = sql.SQL(" AND {} > %s").format(sql.Identifier("t", self.id_field))
+            after_params = [after]
         page = sql.SQL(
             "SELECT * FROM {table} t WHERE {where}{after} ORDER BY {order} LIMIT %s OFFSET %s"
-        ).format(
-            table=self._table(),
-            where=where.sql,
-            after=after_sql,
-            order=self._order(sortby),
+        ).format(table=self._table(), where=where.sql, after=after_sql, order=self._order(sortby))
+        return Clause(
+            sql.SQL(
+                "(SELECT coalesce(json_agg({feature} ORDER BY {order}), '[]'::json) "
+                "FROM ({page}) t)"
+            ).format(feature=feature.sql, order=self._order(sortby), page=page),
+            [*feature.params, *where.params, *after_params, limit, skip],
         )
-        page_params = [*where.params, *after_params, limit, skip]
-        # The rows are chosen in the subquery; the GeoJSON is built for the page's rows only.
-        query = sql.SQL(
-            "SELECT coalesce(json_agg({feature} ORDER BY {order}), '[]'::json) FROM ({page}) t"
-        ).format(feature=feature, order=self._order(sortby), page=page)
-        features = conn.execute(query, [*fparams, *page_params]).fetchone()[0]
+
+    def _sample_sql(self, where) -> tuple[sql.Composable, sql.Composable, list]:
+        """The first EXACT_COUNT_MAX + 1 matching ids (as CTE `s`) and the last matching id."""
+        id_col = sql.Identifier("t", self.id_field)
+        cte = sql.SQL(
+            "WITH s AS (SELECT {id} AS id FROM {table} t WHERE {where} ORDER BY 1 LIMIT %s) "
+        ).format(id=id_col, table=self._table(), where=where.sql)
+        # The last id is looked up only when the sample is full (CASE runs it lazily).
+        columns = sql.SQL(
+            "(SELECT count(*) FROM s), (SELECT min(id) FROM s), (SELECT max(id) FROM s), "
+            "CASE WHEN (SELECT count(*) FROM s) > %s THEN "
+            "(SELECT {id} FROM {table} t WHERE {where} ORDER BY 1 DESC LIMIT 1) END"
+        ).format(id=id_col, table=self._table(), where=where.sql)
+        return cte, columns, [*where.params, EXACT_COUNT_MAX + 1, EXACT_COUNT_MAX, *where.params]
+
+    def _features_and_count(
+        self, conn, where, offset, limit, sortby, select_properties, skip_geometry, out, exact
+    ) -> tuple[list, int, bool]:
+        """One page and numberMatched, in one statement when no cache has to be consulted.
+
+        numberMatched is exact when the query's anchor index is cached (a deep page or
+        `count=exact` built it for this layer state), or when at most EXACT_COUNT_MAX rows
+        match (counted on the id index). Beyond, the planner's estimate through these views is
+        far off (they join on an OR of conditions it cannot judge), so it is extrapolated from
+        the id density of the first matches to the last matching id: exact for dense ids,
+        close otherwise, and marked as an estimate. `count=exact` counts everything once and
+        keeps it for the next pages.
+        """
+        key = self._cache_key(conn, where) if (offset or exact) else None
+        cached = _cache_get(_anchors, key) if key else None
+        total = None
+        if exact or cached is not None:
+            total = self._anchor_index(conn, key, where)[0]
+        feature = Clause(*self._feature_sql(out, select_properties, skip_geometry))
+        page = Clause(sql.SQL("'[]'::json"))
+        if limit:
+            after, skip = self._start(conn, key, where, offset, sortby)
+            page = self._page_sql(where, after, skip, limit, sortby, feature)
+        if total is not None:
+            query, params = sql.SQL("SELECT {}").format(page.sql), page.params
+            features = conn.execute(query, params).fetchone()[0]
+            matched, estimated = total, False
+        else:
+            cte, columns, sample_params = self._sample_sql(where)
+            query = sql.SQL("{} SELECT {}, {}").format(cte, columns, page.sql)
+            count, first, kth, last, features = conn.execute(
+                query, [*sample_params, *page.params]
+            ).fetchone()
+            matched, estimated = self._estimate(count, first, kth, last)
         if features and key and not sortby:
             _cache_put(
                 _keyset, (key, offset + len(features)), features[-1]["id"], KEYSET_CACHE_SIZE
             )
-        return [self._finish(f) for f in features] if self.links_column else features
+        if self.links_column:
+            features = [self._finish(f) for f in features]
+        return features, matched, estimated
+
+    @staticmethod
+    def _estimate(count, first, kth, last) -> tuple[int, bool]:
+        """numberMatched from a sample of the first matches in id order (see above)."""
+        if count <= EXACT_COUNT_MAX:
+            return count, False
+        if not isinstance(first, int) or kth == first or last is None:
+            return count, True
+        estimate = round((count - 1) * (last - first) / (kth - first)) + 1
+        return max(estimate, count), True
 
     def _spatial_query(
         self, conn, where, offset, limit, resulttype, select_properties, skip_geometry, out
@@ -423,35 +475,6 @@ class PublishProvider(BaseProvider):
             "numberMatched": matched,
             "numberReturned": len(features),
         }
-
-    def _count(self, conn, key, where, exact: bool) -> tuple[int, bool]:
-        """numberMatched, and whether it is an estimate.
-
-        Exact when the query's anchor index is cached (a deep page or `count=exact` built it
-        for this layer state), or when at most EXACT_COUNT_MAX rows match (counted on the id
-        index). Beyond, the planner's estimate through these views is far off (they join on an
-        OR of conditions it cannot judge), so we extrapolate from the id density of the first
-        matches to the last matching id: exact for dense ids, close otherwise, and marked as
-        an estimate. `count=exact` counts everything (and caches it for the next pages).
-        """
-        cached = _cache_get(_anchors, key) if key else None
-        if exact or cached is not None:
-            return self._anchor_index(conn, key, where)[0], False
-        base = sql.SQL("SELECT {id} FROM {table} t WHERE {where}").format(
-            id=sql.Identifier("t", self.id_field), table=self._table(), where=where.sql
-        )
-        sample = sql.SQL(
-            "SELECT count(*), min(id), max(id) FROM ({} ORDER BY 1 LIMIT %s) s(id)"
-        ).format(base)
-        count, first, kth = conn.execute(sample, [*where.params, EXACT_COUNT_MAX + 1]).fetchone()
-        if count <= EXACT_COUNT_MAX:
-            return count, False
-        if not isinstance(first, int) or kth == first:
-            return count, True
-        last_query = sql.SQL("{} ORDER BY 1 DESC LIMIT 1").format(base)
-        last = conn.execute(last_query, where.params).fetchone()[0]
-        estimate = round((count - 1) * (last - first) / (kth - first)) + 1
-        return max(estimate, count), True
 
     def _finish(self, feature: dict) -> dict:
         """Records carry their links at the top level, as OGC API Records wants."""
