@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock bench-inquiry
+.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock bench-inquiry bench-ogc
 
 run:  ## set everything up and serve the demo on http://127.0.0.1:$(PORT)
 	scripts/run.sh
@@ -54,3 +54,8 @@ bench-editing:  ## editing benchmarks (bench/editing/bench.py): import, validati
 
 bench-inquiry:  ## the last-day rush (bench/inquiry/rush.py): 50 citizens submit for 60 s
 	$(ENV) $(PY) bench/inquiry/rush.py
+
+bench-ogc:  ## OGC API benchmark (bench/ogc/README.md): ours vs stock pygeoapi and tipg, vs raw SQL
+	test -x var/benchenv/bin/uvicorn || (python3 -m venv var/benchenv \
+	  && var/benchenv/bin/pip install -q -r bench/tiles/requirements.txt)
+	$(ENV) $(PY) bench/ogc/bench.py
