@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,7 +18,7 @@ from common.errors import Refused
 
 from . import certified, exports, selectors, services, synthesis
 from .conf import limit
-from .models import Inquiry, InquiryStatus, Observation
+from .models import Attachment, Inquiry, InquiryStatus, Observation
 from .serializers import (
     HideSerializer,
     InquirySerializer,
@@ -70,8 +71,12 @@ class IsCommission(BasePermission):
         return is_commission_of(request.user, view.kwargs.get("pk"))
 
 
-def _public_inquiry(pk: int) -> Inquiry:
-    inquiry = selectors.public_inquiries().filter(pk=pk).first()
+def _public_inquiry(pk: int, *, light: bool = False) -> Inquiry:
+    """A public inquiry; `light`: its own row only (what a submission needs)."""
+    found = selectors.public_inquiries()
+    if light:
+        found = Inquiry.objects.exclude(status=InquiryStatus.DRAFT)
+    inquiry = found.filter(pk=pk).first()
     if inquiry is None:
         raise Refused(ERR_NOT_PUBLIC.format(pk=pk), code="not_found", status=404)
     return inquiry
@@ -133,7 +138,7 @@ class InquiryObservations(APIView):
 
     @extend_schema(request=SubmitSerializer, responses={201: ReceiptSerializer})
     def post(self, request, pk: int):
-        inquiry = _public_inquiry(pk)
+        inquiry = _public_inquiry(pk, light=True)
         data = request.data
         if hasattr(data, "getlist"):
             data = data.dict() | {"attachments": request.FILES.getlist("attachments")}
@@ -199,7 +204,10 @@ class Receipt(APIView):
     @extend_schema(responses=ReceiptSerializer)
     def get(self, request, token):
         observation = get_object_or_404(
-            Observation.objects.select_related("inquiry"), receipt_token=token
+            Observation.objects.select_related("inquiry").prefetch_related(
+                Prefetch("attachments", queryset=Attachment.objects.defer("content"))
+            ),
+            receipt_token=token,
         )
         return Response(ReceiptSerializer(observation).data)
 

@@ -161,7 +161,10 @@ class ReceiptSerializer(serializers.ModelSerializer):
         ]
 
     def get_attachments(self, obj: Observation) -> list[dict]:
-        return list(obj.attachments.values("name", "size", "sha256"))
+        files = getattr(obj, "stored_attachments", None)  # set by observation_submit
+        if files is None:
+            files = obj.attachments.all()
+        return [{"name": a.name, "size": a.size, "sha256": a.sha256} for a in files]
 
     def get_published(self, obj: Observation) -> bool:
         return obj.consent_publication and not obj.hidden
