@@ -19,3 +19,13 @@ class User(AbstractUser):
     agency = models.ForeignKey(
         "territory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, by a keyed hash of the username tried (never the name itself)."""
+
+    key = models.CharField(max_length=16, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
+from common.audit import audit
 from common.db import db_now
 from common.errors import Refused
 
@@ -417,6 +418,7 @@ class RegisterExport(APIView):
             )
         inquiry = get_object_or_404(Inquiry, pk=pk)
         build, content_type, stem, extension = self.FORMATS[fmt]
+        audit("personal_data_export", actor=request.user, inquiry_id=inquiry.pk, format=fmt)
         response = HttpResponse(build(inquiry), content_type=content_type)
         name = f"{stem}-enquete-{inquiry.pk}.{extension}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from accounts.models import User
+from common.audit import audit
 from common.errors import Refused
 from planning import services as planning_services
 from planning.models import PlanVersion, VersionStage
@@ -953,6 +954,8 @@ def _observation_event(observation: Observation, action: str, by: User | None, p
     ObservationEvent.objects.create(
         observation=observation, actor=by, action=action, payload=payload
     )
+    if action in ("hide", "unhide"):
+        audit(f"moderation_{action}", actor=by, observation_id=observation.pk)
 
 
 @transaction.atomic

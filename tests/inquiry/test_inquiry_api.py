@@ -376,3 +376,24 @@ def test_the_commission_conducts_its_own_inquiry_only(
     assert response.status_code == 200 and response.json()["status"] == "closed"
     response = client.post(url + "synthesis/", {}, "application/json")
     assert response.status_code == 200 and response.json()["status"] == "synthesis"
+
+
+def test_moderation_and_personal_data_exports_are_audited_without_identities(
+    client, open_inquiry, commission_member, caplog
+):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="eurbanisme.audit")
+    entry = submit(open_inquiry, body="Texte à masquer.")
+    client.force_login(commission_member)
+    base = f"/api/v1/inquiries/{open_inquiry.pk}/"
+    hide = client.post(f"{base}register/{entry.register_number}/hide/", {"reason": "Injure"})
+    assert hide.status_code == 200
+    assert client.get(f"{base}export/csv/").status_code == 200
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "eurbanisme.audit"]
+    events = {r["event"]: r for r in records}
+    assert events["moderation_hide"]["observation_id"] == entry.pk
+    assert events["personal_data_export"]["actor_id"] == commission_member.pk
+    assert events["personal_data_export"]["format"] == "csv"
+    text = json.dumps(records)
+    assert "bennani" not in text.lower() and "@" not in text
