@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock bench-inquiry bench-ogc
+.PHONY: run stop setup test test-fast lint db-start db-stop demo psql lock bench-inquiry backup restore bench-ogc
 
 run:  ## set everything up and serve the demo on http://127.0.0.1:$(PORT)
 	scripts/run.sh
@@ -36,6 +36,12 @@ db-stop:
 
 psql:
 	$(ENV) psql
+
+backup:  ## database + uploaded files to var/backups/ (or FILE=...)
+	$(ENV) scripts/backup.sh backup $(FILE)
+
+restore:  ## REPLACES the database and uploaded files with FILE=<archive>
+	$(ENV) scripts/backup.sh restore $(FILE)
 
 demo:  ## reload the demo data (DESTROYS the current data of the private database)
 	$(ENV) $(PY) backend/manage.py load_demo --replace

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib.gis.gdal import GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.db import InterfaceError, OperationalError
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import Invalid, Refused
 
+log = logging.getLogger(__name__)
+
+ERR_DATABASE = (
+    "The database is unavailable for a moment (restart or maintenance): nothing was recorded. "
+    "Try again in a few seconds."
+)
 ERR_GEOJSON = "Malformed GeoJSON geometry: {error}."
 ERR_CRS = "Unknown CRS {crs!r}: give an EPSG code such as EPSG:26191, EPSG:26192 or EPSG:4326."
 
 
 def exception_handler(exc, context):
-    """Map `Refused` (and `Invalid`, with its problems) to a JSON 4xx; the rest to DRF."""
+    """Map `Refused` (and `Invalid`, with its problems) to a JSON 4xx, a database outage to a
+    503 that says nothing was recorded; the rest to DRF."""
     if isinstance(exc, Refused):
         body = {"detail": exc.message, "code": exc.code}
         if isinstance(exc, Invalid):
@@ -28,6 +37,12 @@ def exception_handler(exc, context):
 
             body["current"] = ZoneEditSerializer(current).data
         return Response(body, status=exc.status)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is restarting or unreachable: the transaction did not commit.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        response = Response({"detail": ERR_DATABASE, "code": "database_unavailable"}, status=503)
+        response["Retry-After"] = "5"
+        return response
     return drf_exception_handler(exc, context)
 
 
