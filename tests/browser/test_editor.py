@@ -30,13 +30,14 @@ def test_the_editor_page_is_for_the_planners_of_the_agency(client, demo_document
     assert client.get(url).status_code == 200
 
 
-def _target(version_id: int) -> dict:
+def _target(version_id: int, rank: int = 0) -> dict:
     """An inner zone of the study version, its largest inscribed circle, and the direction
     from the circle's centre to the nearest edge (beyond which lies a neighbour)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT z.id, z.code, ST_X(c.center), ST_Y(c.center), c.radius,
+                   ST_MaxDistance(z.geom, c.center),
                    ST_X(ST_ClosestPoint(ST_Boundary(z.geom), c.center)),
                    ST_Y(ST_ClosestPoint(ST_Boundary(z.geom), c.center))
             FROM planning_zone z
@@ -46,14 +47,14 @@ def _target(version_id: int) -> dict:
             WHERE z.version_id = %s AND ST_NumGeometries(z.geom) = 1
               AND ST_Area(z.geom::geography) BETWEEN 8000 AND 60000
               AND ST_Within(ST_Buffer(z.geom::geography, 300)::geometry, d.perimeter)
-            ORDER BY c.radius DESC LIMIT 1
+            ORDER BY c.radius DESC, z.id LIMIT 1 OFFSET %s
             """,
-            [version_id],
+            [version_id, rank],
         )
-        zone_id, code, cx, cy, r, px, py = cursor.fetchone()
+        zone_id, code, cx, cy, r, reach, px, py = cursor.fetchone()
     length = math.hypot(px - cx, py - cy)
     d = ((px - cx) / length, (py - cy) / length)
-    return {"id": zone_id, "code": code, "c": (cx, cy), "r": r, "d": d}
+    return {"id": zone_id, "code": code, "c": (cx, cy), "r": r, "reach": reach, "d": d}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,8 @@ def study(live_url, django_db_blocker):
         planner = User.objects.get(username="planner")
         version = services.version_clone(version=approved, label="Étude éditeur", by=planner)
         target = _target(version.pk)
-    yield version.pk, target
+        other = _target(version.pk, rank=20)
+    yield version.pk, target, other
     with django_db_blocker.unblock():
         PlanVersion.objects.filter(pk=version.pk).delete()
 
@@ -98,7 +100,7 @@ def _wait_idle(page) -> None:
 def test_a_planner_draws_over_a_neighbour_fixes_it_and_finds_it_in_history(
     browser, live_url, study
 ):
-    version_id, target = study
+    version_id, target, _ = study
     context = browser.new_context(viewport=DESKTOP)
     errors: list[str] = []
     page = context.new_page()
@@ -184,6 +186,104 @@ def test_a_planner_draws_over_a_neighbour_fixes_it_and_finds_it_in_history(
         page.click(".lang-switch [data-lang=ar]")
         assert page.get_attribute("html", "dir") == "rtl"
         assert page.text_content("#ed-history-title") == "سجل المنطقة"
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def _sign_in(page, url: str) -> None:
+    page.goto(url)
+    page.fill("#id_username", "planner")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+
+def _status_says(page, text: str) -> None:
+    page.wait_for_function(
+        "(text) => document.querySelector('#ed-status').textContent.includes(text)",
+        arg=text,
+        timeout=15_000,
+    )
+
+
+def _zone_at(page, lnglat: list[float]) -> int | None:
+    return page.evaluate(
+        "(p) => euEditorMap.queryRenderedFeatures(euEditorMap.project(p), "
+        "{layers: ['ed-zones-fill']})[0]?.id ?? null",
+        lnglat,
+    )
+
+
+def test_a_planner_splits_merges_compares_and_recovers_from_a_conflict(browser, live_url, study):
+    version_id, _, target = study
+    context = browser.new_context(viewport=DESKTOP)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        _sign_in(page, f"{live_url}/planning/versions/{version_id}/editer/")
+        page.fill("#ed-find-input", f"#{target['id']}")
+        page.press("#ed-find-input", "Enter")
+        _status_says(page, "choisie")
+        (cx, cy), reach = target["c"], target["reach"]
+        page.evaluate(
+            "([w, s, e, n]) => euEditorMap.fitBounds([[w, s], [e, n]], {duration: 0})",
+            [cx - 1.5 * reach, cy - 1.5 * reach, cx + 1.5 * reach, cy + 1.5 * reach],
+        )
+        _wait_idle(page)
+
+        # Split along a line across the zone (S, two clicks, Enter).
+        across = 1.3 * reach / target["r"]
+        page.locator("#ed-map canvas").focus()
+        page.keyboard.press("s")
+        for lnglat in (_at(target, 0, -across), _at(target, 0, across)):
+            page.mouse.click(*_pixel(page, lnglat))
+            page.wait_for_timeout(150)
+        page.keyboard.press("Enter")
+        _status_says(page, "découpée en 2")
+        _wait_idle(page)
+        sides = {_zone_at(page, _at(target, 0.5, 0)), _zone_at(page, _at(target, -0.5, 0))}
+        assert target["id"] in sides and len(sides) == 2
+
+        # Merge the two halves back (M, then click the other half).
+        other_half = _at(target, 0.5, 0)
+        if _zone_at(page, other_half) == target["id"]:
+            other_half = _at(target, -0.5, 0)
+        page.keyboard.press("m")
+        page.mouse.click(*_pixel(page, other_half))
+        _status_says(page, "fusionnées")
+        _wait_idle(page)
+        assert _zone_at(page, other_half) == target["id"]
+
+        # The diff with the approved plan, as a coloured layer with its legend.
+        page.click("#ed-diff button[type=submit]")
+        page.locator("#ed-diff-legend li").first.wait_for(timeout=10_000)
+        assert "modifiée" in page.text_content("#ed-diff-summary")
+
+        # Someone else saves the zone meanwhile: the stale save gets the current state.
+        page.evaluate(
+            """async (id) => {
+                const url = `/api/v1/planning/zones/${id}/`;
+                const zone = await (await fetch(url)).json();
+                const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+                await fetch(url, {method: 'PATCH', headers: {'Content-Type': 'application/json',
+                  'X-CSRFToken': csrf, 'If-Match': `"zone-${id}-r${zone.revision}"`},
+                  body: JSON.stringify({label_fr: 'Changé par une collègue'})});
+            }""",
+            target["id"],
+        )
+        page.fill("#f-max_height_m", "6")
+        page.click("[data-command=save]")
+        page.locator("#ed-conflict #ed-reload").wait_for(timeout=10_000)
+        assert "Changé par une collègue" in page.text_content("#ed-conflict")
+        page.click("#ed-reload")
+        _status_says(page, "rechargée")
+        assert page.input_value("#f-label_fr") == "Changé par une collègue"
+        page.fill("#f-max_height_m", "6")
+        page.click("[data-command=save]")
+        _status_says(page, "enregistrée")
     finally:
         context.close()
     assert not errors, errors
