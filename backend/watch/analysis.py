@@ -125,7 +125,7 @@ def analyse(
         "weighted": inequality(y, pop, o.epsilons) if pop is not None else None,
         "lorenz": m.lorenz(y),
         "lorenz_weighted": m.lorenz(y, pop) if pop is not None else None,
-        "breaks": m.class_breaks(y, o.scheme, min(o.k, len(np.unique(y)))),
+        "breaks": m.class_breaks(y, o.scheme, min(o.k, len(np.unique(y))), o.seed),
         "priority": m.priority_levels(
             y, higher_is_better=o.higher_is_better, levels=o.priority_levels
         ),

@@ -145,7 +145,7 @@ class IndicatorValues(Public):
                 code="too_few_units",
             )
         opts = options_from(params, indicator)
-        breaks = m.class_breaks(frame.loc[valid, "value"], opts.scheme, opts.k)
+        breaks = m.class_breaks(frame.loc[valid, "value"], opts.scheme, opts.k, opts.seed)
         frame["class"] = None
         frame.loc[valid, "class"] = breaks["yb"]
         geojson = json.loads(frame.to_json(drop_id=True))

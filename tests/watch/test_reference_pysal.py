@@ -132,6 +132,14 @@ def test_spatial_autocorrelation_agrees_with_esda_on_the_bundled_weights(
     assert result["lisa"]["q"] == [int(q) for q in local.q]
     assert result["lisa"]["seed"] == SEED and result["options"]["seed"] == SEED
 
+    # PySAL's Gini_Spatial indexes values by weight ids, so it needs ids 0..n-1: ours, which
+    # were checked above to be the .gal file's neighbours.
+    np.random.seed(SEED)
+    gs = Gini_Spatial(y, ours_w, permutations=PERMUTATIONS)
+    assert result["spatial_gini"]["wcg"] == pytest.approx(gs.wcg, rel=1e-9)
+    assert result["spatial_gini"]["wcg_share"] == pytest.approx(gs.wcg_share, abs=TOL)
+    assert result["spatial_gini"]["p_sim"] == pytest.approx(gs.p_sim, abs=TOL)
+
 
 def test_published_moran_values_for_columbus_and_stl():
     # Anselin (1988) / GeoDa: Columbus CRIME, queen, row-standardised: I = 0.500188.
