@@ -10,6 +10,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,14 +18,15 @@ from rest_framework.views import APIView
 from common.api import GeoJSONGeometryField, parse_srid
 from common.errors import Refused
 
-from . import reshape
-from .api import _zone_response, etag, if_match_revision
-from .models import PlanVersion, Zone, ZoneCode
+from . import jobs, reshape
+from .api import ERR_NO_FILE, ERR_UPLOAD_SIZE, _zone_response, etag, if_match_revision
+from .models import ImportJob, PlanVersion, Zone, ZoneCode
 from .serializers import ZoneEditSerializer
 
 ERR_BBOX = (
     "Give bbox as four numbers west,south,east,north in degrees, e.g. bbox=-7.7,33.4,-7.5,33.6."
 )
+ERR_NOT_YOUR_JOB = "This import belongs to another agency's plan: only its planners may follow it."
 ERR_OTHER_ZONE = "Say which zone to merge with: {'other': <zone id>, 'other_revision': <n>}."
 
 # The editor loads a version's zones as one GeoJSON document up to this many; beyond, it must
@@ -174,3 +176,47 @@ class ZoneMerge(APIView):
             other_revision=other_revision,
         )
         return _zone_response(merged)
+
+
+class VersionImportJobs(APIView):
+    """Start an import in the background (same fields as the import); 202 with the job to poll."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request, version_id: int):
+        version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise Refused(ERR_NO_FILE, code="no_file")
+        if upload.size > settings.EU_MAX_UPLOAD_BYTES:
+            raise Refused(
+                ERR_UPLOAD_SIZE.format(limit=settings.EU_MAX_UPLOAD_BYTES // 2**20),
+                code="too_big",
+                status=413,
+            )
+        options = {
+            "crs": request.data.get("crs") or None,
+            "mapping": {
+                k[len("map_") :]: v for k, v in request.data.items() if k.startswith("map_")
+            },
+            "replace": request.data.get("mode", "replace") == "replace",
+            "dry_run": str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes"),
+        }
+        job = jobs.import_job_start(
+            version=version, data=upload.read(), name=upload.name, options=options, by=request.user
+        )
+        url = f"/api/v1/planning/import-jobs/{job.pk}/"
+        return Response(jobs.job_as_dict(job), status=202, headers={"Location": url})
+
+
+class ImportJobDetail(APIView):
+    """An import job's status and progress (its agency's planners and administrators)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int):
+        job = get_object_or_404(ImportJob.objects.select_related("version__document"), pk=pk)
+        if not user_may_edit(request.user, job.version):
+            raise Refused(ERR_NOT_YOUR_JOB, code="forbidden", status=403)
+        return Response(jobs.job_as_dict(job))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from common.fields import web_mercator_copy
@@ -329,3 +330,52 @@ class PlanningEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "En attente"
+    RUNNING = "running", "En cours"
+    SUCCEEDED = "succeeded", "Terminé"
+    FAILED = "failed", "Échoué"
+
+
+# The allowed moves of an import job; planning.jobs enforces them.
+IMPORT_JOB_TRANSITIONS: dict[str, set[str]] = {
+    ImportJobStatus.QUEUED: {ImportJobStatus.RUNNING, ImportJobStatus.FAILED},
+    ImportJobStatus.RUNNING: {ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED},
+    ImportJobStatus.SUCCEEDED: set(),
+    ImportJobStatus.FAILED: set(),
+}
+
+
+def import_upload_to(instance: ImportJob, filename: str) -> str:
+    return f"imports/version-{instance.version_id}/{filename}"
+
+
+class ImportJob(models.Model):
+    """A zone import sent from the web, run in the background; its progress is polled."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    upload = models.FileField(upload_to=import_upload_to)
+    filename = models.CharField(max_length=255)
+    options = models.JSONField(default=dict, blank=True)
+    phase = models.CharField(max_length=32, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.filename} → {self.version} ({self.status})"

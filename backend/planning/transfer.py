@@ -172,7 +172,9 @@ def zones_import(
     version = PlanVersion.objects.select_for_update().select_related("document").get(pk=version.pk)
     _check_agency(document=version.document, by=by)
     _check_not_frozen(version)
+    _phase(progress, "read")
     frame, source_crs = read_zones(data, name, crs=crs, mapping=mapping)
+    _phase(progress, "prepare", total=len(frame))
     codes = {c.code: c for c in ZoneCode.objects.filter(document_id=version.document_id)}
     sha256 = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
@@ -199,6 +201,7 @@ def zones_import(
             )
             if progress:
                 progress.update(1)
+        _phase(progress, "write")
         multi = [
             g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
             for g in frame.geometry
@@ -215,6 +218,7 @@ def zones_import(
         with connection.cursor() as cursor:
             # Fresh statistics, or the report's joins are planned for an empty version.
             cursor.execute("ANALYZE planning_zone")
+        _phase(progress, "validate")
         report = selectors.version_report(version=version)
         unknown = sorted({z["code"] for z in zones} - set(codes)) if codes else []
         if not report["valid"] or dry_run or unknown:
@@ -249,6 +253,15 @@ def zones_import(
     return ImportResult(
         features=len(zones), written=written, source_crs=source_crs, sha256=sha256, report=report
     )
+
+
+def _phase(progress, name: str, total: int | None = None) -> None:
+    """Tell a progress reporter (tqdm, or a background job's) which step runs."""
+    if progress is None:
+        return
+    if total is not None:
+        progress.total = total
+    progress.set_description(name)
 
 
 # Where the file gives no value, a rule comes from the règlement: the code's own limit.

@@ -25,6 +25,12 @@ urlpatterns = [
         editor_api.VersionZoneFeatures.as_view(),
         name="version-zone-features",
     ),
+    path(
+        "versions/<int:version_id>/import-jobs/",
+        editor_api.VersionImportJobs.as_view(),
+        name="version-import-jobs",
+    ),
+    path("import-jobs/<int:pk>/", editor_api.ImportJobDetail.as_view(), name="import-job"),
     path("zones/<int:pk>/split/", editor_api.ZoneSplit.as_view(), name="zone-split"),
     path("zones/<int:pk>/merge/", editor_api.ZoneMerge.as_view(), name="zone-merge"),
 ]
