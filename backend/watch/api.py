@@ -186,6 +186,29 @@ class Analysis(Public):
         return Response({"run": run.pk, "status": run.status, **result}, status=201)
 
 
+class RunList(Public):
+    """Start an analysis in the background (202 + Location); poll the run for its status."""
+
+    def post(self, request):
+        """Check the request now (400s at once), run it later."""
+        params = {**request.query_params.dict(), **(request.data or {})}
+        code, level = _required(params, "indicator"), _required(params, "level")
+        info = selectors.indicator_get(code)
+        period, dimension = selectors.resolve(
+            info, level, params.get("period") or None, params.get("dimension")
+        )
+        run = services.analysis_run_start(
+            indicator=Indicator.objects.get(code=code),
+            level=level,
+            period=period,
+            dimension=dimension,
+            options=options_from(params, info),
+        )
+        response = Response({"run": run.pk, "status": run.status}, status=202)
+        response["Location"] = f"/api/v1/watch/runs/{run.pk}/"
+        return response
+
+
 class RunDetail(Public):
     """A recorded analysis run: its status, inputs, seed and result."""
 

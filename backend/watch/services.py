@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -150,6 +151,58 @@ def analysis_run_record(
         message=message,
         finished_at=timezone.now(),
     )
+
+
+def analysis_run_start(
+    *, indicator: Indicator, level: str, period: str, dimension: str, options: Options
+) -> AnalysisRun:
+    """Accept an analysis to run in the background; its status is the run's row."""
+    from .measures import MEASURES_VERSION
+
+    run = AnalysisRun.objects.create(
+        indicator=indicator,
+        level=level,
+        period=period,
+        dimension=dimension,
+        parameters=options.as_dict(),
+        seed=options.seed,
+        method_version=MEASURES_VERSION,
+    )
+    # After commit, so that the worker sees the row; a thread is enough for the embedded
+    # server (a PostgreSQL-backed queue would take its place across several machines).
+    transaction.on_commit(
+        lambda: threading.Thread(target=analysis_run_execute, args=(run.pk,), daemon=True).start()
+    )
+    return run
+
+
+def analysis_run_execute(run_id: int) -> None:
+    """Run an accepted analysis and record its result or its failure."""
+    from . import selectors
+
+    try:
+        with transaction.atomic():
+            run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+            if run.status != AnalysisRun.Status.ACCEPTED:
+                return  # another worker took it
+            run.status = AnalysisRun.Status.RUNNING
+            run.save(update_fields=["status"])
+        options = Options(**{**run.parameters, "epsilons": tuple(run.parameters["epsilons"])})
+        try:
+            _, result = selectors.analysis(
+                code=run.indicator.code,
+                level=run.level,
+                period=run.period,
+                dimension=run.dimension,
+                options=options,
+            )
+            run.status, run.result = AnalysisRun.Status.SUCCESSFUL, result
+        except Refused as err:
+            run.status, run.message = AnalysisRun.Status.FAILED, err.message
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "result", "message", "finished_at"])
+    finally:
+        connection.close()
 
 
 def refuse(message: str, code: str) -> Refused:

@@ -4,6 +4,7 @@ process, which gives the same numbers as the REST API (both read the same views)
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -81,3 +82,21 @@ def test_the_process_refuses_bad_input_with_a_message(watch_ogc_url):
     )
     assert status == 400, body
     assert "the catalogue has" in json.dumps(body)
+
+
+def test_a_long_analysis_runs_in_the_background_with_a_job_status(live_url):
+    url = f"{live_url}/api/v1/watch/runs/?indicator=density&level=district&seed={SEED}"
+    status, body = _post(url, {})
+    assert status == 202 and body["status"] == "accepted"
+    run_url = f"{live_url}/api/v1/watch/runs/{body['run']}/"
+    deadline = time.monotonic() + 120
+    run = _get(run_url)
+    while run["status"] in ("accepted", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        run = _get(run_url)
+    assert run["status"] == "successful", run
+    assert run["seed"] == SEED and run["result"]["moran"]["seed"] == SEED
+    assert run["method_version"] == run["result"]["method_version"]
+    # Bad requests are refused at once, not accepted and failed later.
+    status, body = _post(f"{live_url}/api/v1/watch/runs/?indicator=density&level=cell", {})
+    assert status == 400 and body["code"] == "no_data"
