@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -323,8 +324,16 @@ def test_records_catalogue_lists_published_documents_and_files(ogc_url, reader):
     assert records["numberMatched"] == versions
     record = records["features"][0]
     assert record["properties"]["title"] and record["properties"]["type"] == "planning-document"
-    assert any(
-        lk["rel"] == "enclosure" and lk["href"].startswith("/media/") for lk in record["links"]
-    )
+    files = [lk for lk in record["links"] if lk["rel"] == "enclosure"]
+    assert files and all(lk["href"].startswith(f"{ogc_url}/files/") for lk in files)
+    status, headers, body = get(files[0]["href"])
+    assert status == 200 and headers["Content-Type"] == files[0]["type"]
+    assert "1220" + hashlib.sha256(body).hexdigest() == files[0]["file:checksum"]
     found = get_json(f"{ogc_url}/collections/plan_documents/items", q="enquête")
     assert {r["properties"]["status"] for r in found["features"]} <= {"draft"}
+
+
+@pytest.mark.parametrize("path", ["../secret_key", "documents/nothing.pdf", "%2e%2e/secret_key"])
+def test_only_catalogued_files_are_served(ogc_url, path):
+    status, _, body = get(f"{ogc_url}/files/{path}")
+    assert status == 404 and b"No published planning file" in body

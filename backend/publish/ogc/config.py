@@ -171,7 +171,7 @@ def collection(view: str, columns: dict[str, str], bbox: list[float], role: str)
             for c, t in columns.items()
             if t in ("text", "character varying") or t.startswith("character varying")
         ]
-        provider["options"] = {"links_column": "links", "q_columns": text}
+        provider["options"] = {"links_column": "links", "q_columns": text, "base_url": PUBLIC_URL}
     resource = {
         "type": "collection",
         "title": meta.get("title", {"fr": view, "ar": view}),

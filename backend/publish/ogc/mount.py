@@ -3,6 +3,7 @@
 - It generates the configuration and the OpenAPI document when they are missing (a fresh
   checkout, a test database), then imports pygeoapi's Starlette app, which reads them.
 - `/ogc/conformance` declares only the classes that work here (CONFORMANCE below).
+- `/ogc/files/...` serves the files of the Records catalogue, and only those (`files`).
 - CQL2 text and JSON in `filter` (pygeoapi 0.21 parses ECQL only and refuses
   `filter-lang=cql2-text`): the filter is checked here first, so a malformed one gets a 400 that
   says what is wrong, and pygeoapi's parser is pointed at ours.
@@ -20,7 +21,7 @@ from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 from pygeofilter.parsers.ecql import parse as parse_ecql
 
-from . import config
+from . import config, files
 
 PREFIX = "/ogc"
 ITEMS_PATH = re.compile(r"^/collections/[^/]+/items/?$")
@@ -201,6 +202,8 @@ class OgcMount:
         """Check filters and bodies, then hand the request to pygeoapi under root_path /ogc."""
         app = await self.app()
         sub_path = scope["path"][len(scope.get("root_path", "")) + len(PREFIX) :]
+        if scope["type"] == "http" and sub_path.startswith(files.PREFIX):
+            return await files.serve(scope, receive, send, sub_path[len(files.PREFIX) :])
         if scope["type"] == "http" and scope["method"] == "POST":
             problem, receive = await _check_post(scope, sub_path, receive)
             if problem:

@@ -46,7 +46,10 @@ ANCHOR_CACHE_SIZE = 64
 ANCHOR_EVERY = 1_000
 # Below this offset, OFFSET on the id index is cheaper than building the anchors.
 ANCHOR_MIN_OFFSET = 5_000
-GEOJSON_DIGITS = 9
+# Decimals written by ST_AsGeoJSON: 7 for degrees (about 1 cm), 3 for metres (1 mm). Fewer
+# digits than that only cost parsing and bytes, twice (pygeoapi parses and writes the JSON).
+DEGREE_DIGITS = 7
+METRE_DIGITS = 3
 
 ERR_LIMIT = "limit must be a whole number from 1 to the collection's maximum, got {limit!r}."
 ERR_VALUE = "A value in the query does not fit its property: {detail}"
@@ -124,6 +127,8 @@ class PublishProvider(BaseProvider):
         opts = self.options or {}
         self.links_column = opts.get("links_column")
         self.q_columns = opts.get("q_columns", [])
+        # Records' file links are site-relative in SQL; the public URL makes them absolute.
+        self.base_url = opts.get("base_url", "").rstrip("/")
         self._fields = self.get_fields()
 
     # -- pygeoapi interface -------------------------------------------------------------------
@@ -288,9 +293,8 @@ class PublishProvider(BaseProvider):
             params.append(out.srid)
         if out.flip:
             geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
-        return sql.SQL("ST_AsGeoJSON({}, {})::json").format(
-            geom, sql.Literal(GEOJSON_DIGITS)
-        ), params
+        digits = DEGREE_DIGITS if out.srid == 4326 else METRE_DIGITS
+        return sql.SQL("ST_AsGeoJSON({}, {})::json").format(geom, sql.Literal(digits)), params
 
     def _feature_sql(self, out, select_properties, skip_geometry) -> tuple[sql.Composable, list]:
         names = [n for n in self.columns if not select_properties or n in select_properties]
@@ -409,7 +413,7 @@ class PublishProvider(BaseProvider):
         close otherwise, and marked as an estimate. `count=exact` counts everything once and
         keeps it for the next pages.
         """
-        key = self._cache_key(conn, where) if (offset or exact) else None
+        key = self._cache_key(conn, where)
         cached = _cache_get(_anchors, key) if key else None
         total = None
         if exact or cached is not None:
@@ -479,5 +483,9 @@ class PublishProvider(BaseProvider):
     def _finish(self, feature: dict) -> dict:
         """Records carry their links at the top level, as OGC API Records wants."""
         if self.links_column:
-            feature["links"] = feature["properties"].pop(self.links_column, None) or []
+            links = feature["properties"].pop(self.links_column, None) or []
+            for link in links:
+                if link.get("href", "").startswith("/"):
+                    link["href"] = self.base_url + link["href"]
+            feature["links"] = links
         return feature

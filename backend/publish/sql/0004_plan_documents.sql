@@ -1,7 +1,7 @@
 -- The catalogue of planning documents (OGC API Records): one record per plan version the public
 -- may see (publish.plan_versions decides, so a draft appears only once its inquiry has opened),
--- with the document's legal references and its files. No uploader, no private path: only the
--- file's public URL under MEDIA_URL, its title, type, size and SHA-256.
+-- with the document's legal references and its files. No uploader: only each file's path under
+-- /ogc/files/ (which serves exactly the files listed here), its title, type, size and SHA-256.
 CREATE VIEW publish.plan_documents AS
 SELECT pv.id,
        pv.document_code,
@@ -24,7 +24,7 @@ SELECT pv.id,
          WHERE i.version_id = pv.id AND i.status NOT IN ('draft', 'abandoned')) AS inquiry_closes_at,
        coalesce((SELECT json_agg(json_build_object(
                    'rel', 'enclosure', 'title', f.title, 'type', f.content_type,
-                   'length', f.size, 'href', '/media/' || f.file,
+                   'length', f.size, 'href', '/ogc/files/' || f.file,
                    'file:checksum', '1220' || f.sha256) ORDER BY f.id)
                  FROM planning_attachedfile f
                  WHERE f.document_id = d.id AND (f.version_id IS NULL OR f.version_id = pv.id)),
