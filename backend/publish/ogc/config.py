@@ -91,6 +91,21 @@ TITLES: dict[str, dict] = {
             "ar": "الملاحظات المنشورة من سجل البحث العمومي، مجهولة الهوية حسب اختيار أصحابها.",
         },
     },
+    "indicators": {
+        "title": {"fr": "Indicateurs de l'observatoire urbain", "ar": "مؤشرات المرصد الحضري"},
+        "description": {
+            "fr": "Le catalogue des indicateurs : définition, unité, source et méthode.",
+            "ar": "فهرس المؤشرات: التعريف والوحدة والمصدر والمنهجية.",
+        },
+    },
+    "indicator_values": {
+        "title": {"fr": "Valeurs des indicateurs", "ar": "قيم المؤشرات"},
+        "description": {
+            "fr": "Valeurs des indicateurs par unité territoriale (commune, quartier, maille) "
+            "et par période, avec la géométrie de l'unité.",
+            "ar": "قيم المؤشرات حسب الوحدة الترابية والفترة، مع هندسة الوحدة.",
+        },
+    },
     "plan_documents": {
         "kind": "record",
         "title": {"fr": "Catalogue des documents d'urbanisme", "ar": "فهرس وثائق التعمير"},
