@@ -284,6 +284,22 @@ def test_a_planner_splits_merges_compares_and_recovers_from_a_conflict(browser, 
         page.fill("#f-max_height_m", "6")
         page.click("[data-command=save]")
         _status_says(page, "enregistrée")
+
+        # A dry-run import of the version's own export runs in the background, with progress.
+        export = page.request.get(
+            f"{live_url}/api/v1/planning/versions/{version_id}/export.geojson"
+        )
+        assert export.ok
+        page.set_input_files(
+            "#ed-import-file",
+            files=[
+                {"name": "zones.geojson", "mimeType": "application/json", "buffer": export.body()}
+            ],
+        )
+        page.click("#ed-import button[type=submit]")
+        page.wait_for_selector("#ed-import-state[data-status=succeeded]", timeout=60_000)
+        assert page.get_attribute("#ed-import-progress", "value") == "100"
+        assert "Rien n’a été écrit" in page.text_content("#ed-import-state")
     finally:
         context.close()
     assert not errors, errors

@@ -806,6 +806,78 @@ function renderDiffLegend() {
   );
 }
 
+// --- import in the background, with progress ---------------------------------------------
+
+// How often (ms) the page asks for the progress of an import job.
+const IMPORT_POLL_MS = 500;
+
+async function startImport(form) {
+  const file = $('#ed-import-file').files[0];
+  if (!file) {
+    $('#ed-import-state').textContent = t('ed.importNoFile');
+    return;
+  }
+  const data = new FormData(form);
+  if (!$('#ed-import-dry').checked) {
+    if (!window.confirm(t('ed.importConfirm', { file: file.name }))) return;
+    data.delete('dry_run');
+  }
+  showImport({ status: 'queued', percent: null });
+  let response;
+  try {
+    response = await fetch(`${API}/versions/${versionId}/import-jobs/`, {
+      method: 'POST',
+      body: data,
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-CSRFToken': csrfToken() },
+    });
+  } catch {
+    $('#ed-import-state').textContent = t('ed.offline');
+    return;
+  }
+  const job = await response.json().catch(() => null);
+  if (!response.ok) {
+    $('#ed-import-progress').hidden = true;
+    $('#ed-import-state').textContent = refusal({ status: response.status, data: job });
+    return;
+  }
+  await followImport(job.id);
+}
+
+async function followImport(jobId) {
+  for (;;) {
+    const result = await call(`/import-jobs/${jobId}/`);
+    if (!result.ok) {
+      $('#ed-import-state').textContent = refusal(result);
+      return;
+    }
+    showImport(result.data);
+    if (result.data.status === 'succeeded' || result.data.status === 'failed') break;
+    await new Promise((resolve) => setTimeout(resolve, IMPORT_POLL_MS));
+  }
+}
+
+function showImport(job) {
+  const bar = $('#ed-import-progress');
+  bar.hidden = false;
+  // No percentage yet (reading the file): an indeterminate bar.
+  if (job.percent === null || job.percent === undefined) bar.removeAttribute('value');
+  else bar.value = job.percent;
+  const box = $('#ed-import-state');
+  box.dataset.status = job.status;
+  if (job.status === 'failed') {
+    const problems = job.error?.problems?.length ? ` ${t('ed.importProblems', { n: job.error.problems.length })}` : '';
+    box.textContent = `${job.error?.detail || t('ed.importFailed')}${problems}`;
+  } else if (job.status === 'succeeded') {
+    const r = job.result;
+    const summary = Object.values(r.report?.summary || {}).reduce((a, b) => a + b, 0);
+    box.textContent = t(r.written ? 'ed.importWritten' : 'ed.importChecked', { n: r.features, crs: r.source_crs, problems: summary });
+    if (r.written) loadZones();
+  } else {
+    box.textContent = t('ed.importRunning', { phase: t(`ed.phase.${job.phase || 'queued'}`), done: job.done ?? 0, total: job.total ?? '…' });
+  }
+}
+
 // --- keyboard and wiring --------------------------------------------------------------------
 
 const COMMANDS = {
@@ -845,6 +917,10 @@ function wire() {
     if ($('#ed-diff-version').value) showDiff($('#ed-diff-version').value);
   });
   $('#ed-diff-clear').addEventListener('click', clearDiff);
+  $('#ed-import').addEventListener('submit', (e) => {
+    e.preventDefault();
+    startImport(e.target);
+  });
   document.addEventListener('keydown', onKey);
 }
 
@@ -860,7 +936,7 @@ async function main() {
   state.context = result.data;
   $('#ed-report').href = `/planning/versions/${versionId}/report/`;
   setLang(state.lang);
-  for (const b of document.querySelectorAll('[data-command]')) {
+  for (const b of document.querySelectorAll('[data-command], #ed-import button')) {
     if (b.dataset.command !== 'cancel') b.disabled = !state.context.editable;
   }
   await loadZones();
