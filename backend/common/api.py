@@ -21,6 +21,10 @@ ERR_DATABASE = (
     "Try again in a few seconds."
 )
 ERR_GEOJSON = "Malformed GeoJSON geometry: {error}."
+ERR_3D = (
+    "The geometry has a third (Z) coordinate: send 2D coordinates only (longitude and latitude, "
+    "or x and y)."
+)
 ERR_CRS = "Unknown CRS {crs!r}: give an EPSG code such as EPSG:26191, EPSG:26192 or EPSG:4326."
 
 
@@ -70,9 +74,12 @@ class GeoJSONGeometryField(serializers.JSONField):
                 ERR_GEOJSON.format(error="expected an object with 'type' and 'coordinates'")
             )
         try:
-            return GEOSGeometry(json.dumps(data))
+            geometry = GEOSGeometry(json.dumps(data))
         except (GEOSException, GDALException, ValueError, TypeError) as exc:
             raise serializers.ValidationError(ERR_GEOJSON.format(error=exc)) from exc
+        if geometry.hasz:
+            raise serializers.ValidationError(ERR_3D)
+        return geometry
 
     def to_representation(self, value):
         return json.loads(value.geojson)
