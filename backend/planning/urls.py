@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, editor_api
+from . import api, editor_api, prescriptions_api
 
 urlpatterns = [
     path("versions/<int:version_id>/zones/", api.VersionZones.as_view(), name="version-zones"),
@@ -31,6 +31,26 @@ urlpatterns = [
         name="version-import-jobs",
     ),
     path("import-jobs/<int:pk>/", editor_api.ImportJobDetail.as_view(), name="import-job"),
+    path(
+        "versions/<int:version_id>/prescriptions/",
+        prescriptions_api.VersionPrescriptions.as_view(),
+        name="version-prescriptions",
+    ),
+    path(
+        "prescriptions/<int:pk>/",
+        prescriptions_api.PrescriptionEdit.as_view(),
+        name="prescription-edit",
+    ),
+    path(
+        "prescriptions/<int:pk>/history/",
+        prescriptions_api.PrescriptionHistory.as_view(),
+        name="prescription-history",
+    ),
+    path(
+        "prescriptions/<int:pk>/restore/<int:event_id>/",
+        prescriptions_api.PrescriptionRestore.as_view(),
+        name="prescription-restore",
+    ),
     path("zones/<int:pk>/split/", editor_api.ZoneSplit.as_view(), name="zone-split"),
     path("zones/<int:pk>/merge/", editor_api.ZoneMerge.as_view(), name="zone-merge"),
 ]
