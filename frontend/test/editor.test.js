@@ -39,6 +39,11 @@ test('only a single polygon can be reshaped with terra-draw', () => {
   assert.equal(polygonsOf({ type: 'MultiPolygon', coordinates: [square, square] }).length, 2);
 });
 
+test('coordinates are rounded to what terra-draw accepts', () => {
+  const fine = { type: 'Polygon', coordinates: [[[-7.123456789012345, 33.1], [0, 0], [-7.123456789012345, 33.1]]] };
+  assert.equal(editablePolygon(fine).coordinates[0][0][0], -7.123456789);
+});
+
 test('bounding boxes and their overlap', () => {
   assert.deepEqual(bboxOf({ type: 'Polygon', coordinates: square }), [0, 0, 1, 1]);
   assert.ok(boxesMeet([0, 0, 1, 1], [1, 1, 2, 2]));

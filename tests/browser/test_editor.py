@@ -234,6 +234,12 @@ def test_a_planner_splits_merges_compares_and_recovers_from_a_conflict(browser, 
         )
         _wait_idle(page)
 
+        # Reshape (E) puts the zone's own polygon in terra-draw's select mode.
+        page.locator("#ed-map canvas").focus()
+        page.keyboard.press("e")
+        _status_says(page, "Glissez les sommets")
+        page.keyboard.press("Escape")
+
         # Split along a line across the zone (S, two clicks, Enter).
         across = 1.3 * reach / target["r"]
         page.locator("#ed-map canvas").focus()

@@ -48,17 +48,27 @@ export function etagOf(zone) {
 /** The one polygon of a zone that terra-draw can edit, or null for a multi-part zone. */
 export function editablePolygon(geometry) {
   if (!geometry) return null;
-  if (geometry.type === 'Polygon') return geometry;
+  if (geometry.type === 'Polygon') return rounded(geometry);
   if (geometry.type === 'MultiPolygon' && geometry.coordinates.length === 1) {
-    return { type: 'Polygon', coordinates: geometry.coordinates[0] };
+    return rounded({ type: 'Polygon', coordinates: geometry.coordinates[0] });
   }
   return null;
 }
 
+// terra-draw refuses coordinates finer than its precision (9 decimals, about 0.1 mm).
+export const COORDINATE_PRECISION = 9;
+
+/** A geometry with its coordinates rounded to `digits` decimals, as terra-draw accepts them. */
+export function rounded(geometry, digits = COORDINATE_PRECISION) {
+  const factor = 10 ** digits;
+  const visit = (c) => (typeof c[0] === 'number' ? c.map((v) => Math.round(v * factor) / factor) : c.map(visit));
+  return { ...geometry, coordinates: visit(geometry.coordinates) };
+}
+
 /** The polygons of a (multi)polygon, one by one (for the snapping neighbours). */
 export function polygonsOf(geometry) {
-  if (geometry?.type === 'Polygon') return [geometry];
-  if (geometry?.type === 'MultiPolygon') return geometry.coordinates.map((c) => ({ type: 'Polygon', coordinates: c }));
+  if (geometry?.type === 'Polygon') return [rounded(geometry)];
+  if (geometry?.type === 'MultiPolygon') return geometry.coordinates.map((c) => rounded({ type: 'Polygon', coordinates: c }));
   return [];
 }
 
