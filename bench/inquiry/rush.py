@@ -1,7 +1,9 @@
 """The last-day rush (issue 4): N concurrent citizens submit observations for S seconds.
 
 Run: . scripts/env.sh && .venv/bin/python bench/inquiry/rush.py [--citizens 50] [--seconds 60]
-     [--workers 2]
+     [--workers 2] [--pool 8] [--browsers 0]
+With --browsers N, N map users fetch tiles (zones, prescriptions, observations) during the rush,
+and their figures are printed too (issue 8: the rush and map browsing on one machine).
 It uses its own database (EU_BENCH_DB, default eurbanisme_bench_inquiry), created and loaded
 with the demo on first run, and serves the whole system with uvicorn on its own port.
 
@@ -13,7 +15,10 @@ the same clients: GET /healthz (HTTP + one database round trip), the floor of an
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -24,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[2]
 DB = os.environ.get("EU_BENCH_DB", "eurbanisme_bench_inquiry")
@@ -112,7 +118,9 @@ def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
     raise RuntimeError("the server did not start")
 
 
-def _load(citizens: int, seconds: float, request) -> tuple[list[float], dict[int, int]]:
+def _load(
+    citizens: int, seconds: float, request, label: str = "load"
+) -> tuple[list[float], dict[int, int]]:
     """Run `request(session, i)` in `citizens` threads for `seconds`; latencies and statuses."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -141,9 +149,37 @@ def _load(citizens: int, seconds: float, request) -> tuple[list[float], dict[int
     threads = [threading.Thread(target=citizen) for _ in range(citizens)]
     for t in threads:
         t.start()
+    with tqdm(total=round(seconds), desc=label, unit="s", leave=False) as bar:
+        while time.monotonic() < stop:
+            time.sleep(1)
+            bar.update(1)
     for t in threads:
         t.join()
     return latencies, statuses
+
+
+def _tile_urls(base: str, points: list[str]) -> list[str]:
+    """Map browsing: the tiles of the zones, prescriptions and observations around the plan."""
+    urls = []
+    for point in points[:60]:
+        lon, lat = json.loads(point)["coordinates"]
+        for z in (12, 13, 14, 15, 16):
+            n = 1 << z
+            x = int((lon + 180) / 360 * n)
+            y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+            for layer in ("zones", "prescriptions", "observations"):
+                urls.append(f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf")
+    return sorted(set(urls))
+
+
+def _browse(browsers: int, seconds: float, urls: list[str], result: dict) -> None:
+    """Map users fetching tiles while the citizens submit (its own figures, in `result`)."""
+    rng = random.Random(7)
+
+    def fetch(session: requests.Session, i: int) -> int:
+        return session.get(rng.choice(urls), timeout=60).status_code
+
+    result["latencies"], result["statuses"] = _load(browsers, seconds, fetch, "map browsing")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -157,6 +193,9 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8113)
+    parser.add_argument(
+        "--browsers", type=int, default=0, help="map users fetching tiles during the rush"
+    )
     parser.add_argument(
         "--pool",
         type=int,
@@ -198,7 +237,16 @@ def main() -> None:
             )
             return response.status_code
 
-        latencies, statuses = _load(args.citizens, args.seconds, submit)
+        browsing: dict = {}
+        browser = threading.Thread(
+            target=_browse,
+            args=(args.browsers, args.seconds, _tile_urls(base, points), browsing),
+        )
+        if args.browsers:
+            browser.start()
+        latencies, statuses = _load(args.citizens, args.seconds, submit, "submissions")
+        if args.browsers:
+            browser.join()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -223,6 +271,16 @@ def main() -> None:
     print(f"submissions: {rps:.1f} accepted/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"ratio to baseline: throughput {rps / base_rps:.3f}x, p50 {p50 / base_p50:.1f}x")
     print(f"statuses: {dict(sorted(statuses.items()))}")
+    if args.browsers:
+        tiles = browsing["statuses"]
+        served = tiles.get(200, 0) + tiles.get(204, 0) + tiles.get(304, 0)
+        lat = browsing["latencies"]
+        print(
+            f"map browsing ({args.browsers} users, same time): "
+            f"{served / args.seconds:.0f} tiles/s, "
+            f"p50 {_pct(lat, 50):.1f} ms, p99 {_pct(lat, 99):.1f} ms, "
+            f"statuses {dict(sorted(tiles.items()))}"
+        )
     gap_free = numbers == set(range(1, rows + 1))
     print(f"201 responses {created}, register rows {rows}, gap-free {gap_free}")
     print("zero loss: " + ("yes" if created == rows else "NO"))
