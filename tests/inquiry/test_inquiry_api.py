@@ -397,3 +397,17 @@ def test_moderation_and_personal_data_exports_are_audited_without_identities(
     assert events["personal_data_export"]["format"] == "csv"
     text = json.dumps(records)
     assert "bennani" not in text.lower() and "@" not in text
+
+
+def test_no_personal_data_reaches_the_logs(client, open_inquiry, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    accepted = _post(client, open_inquiry, author_email="log.check@example.ma")
+    refused = _post(client, open_inquiry, author_email="log.check@example.ma")  # a duplicate
+    late = _post(client, open_inquiry, author_email="not-an-email")
+    assert (accepted.status_code, refused.status_code, late.status_code) == (201, 409, 400)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert caplog.records  # the refusals were logged (Django's request log)
+    for secret in ("log.check@example.ma", "Youssef", "Alaoui", ID_NUMBER, "not-an-email"):
+        assert secret not in logged
