@@ -24,6 +24,7 @@ from rasterio.warp import reproject
 from scipy.spatial import cKDTree
 
 from . import catalogue as cat
+from .zonal import zonal_sums
 
 METRIC_SRID = 26191
 RASTERS = {
@@ -423,3 +424,68 @@ def open_space(units: gpd.GeoDataFrame, builtup_m2: pd.Series, period: str) -> l
     area = dict(rows)
     space = units["code"].map(area).fillna(0.0).astype(float)
     return _two_levels("open_space_share", period, units, space, builtup_m2, PERCENT)
+
+
+GRID_CELL_M = 1000
+
+
+def grid_cells(
+    units: gpd.GeoDataFrame, population_raster: Path, size_m: int = GRID_CELL_M
+) -> gpd.GeoDataFrame:
+    """Square cells of `size_m` over the districts, each with the district holding its centre
+    (or, on the edge, one it touches).
+
+    Cell edges fall on multiples of `size_m`, hence on the 100 m population grid's lines.
+    """
+    x0, y0, x1, y1 = units.total_bounds
+    xs = np.arange(np.floor(x0 / size_m) * size_m, x1, size_m)
+    ys = np.arange(np.floor(y0 / size_m) * size_m, y1, size_m)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    cells = gpd.GeoDataFrame(
+        geometry=shapely.box(gx, gy, gx + size_m, gy + size_m), crs=METRIC_SRID
+    )
+    centres = gpd.GeoDataFrame(geometry=cells.centroid, crs=METRIC_SRID)
+    keep = units[["code", "commune", "geometry"]]
+    hit = gpd.sjoin(centres, keep, predicate="within")
+    # A cell whose centre is off the territory (the coast) still counts if it touches it.
+    edge = gpd.sjoin(cells.drop(index=hit.index), keep, predicate="intersects")
+    hit = pd.concat([hit, edge])
+    hit = hit[~hit.index.duplicated()].sort_index()
+    cells = cells.loc[hit.index].assign(district=hit["code"], commune=hit["commune"])
+    cells["code"] = [
+        f"{size_m // 1000}km-E{int(x) // size_m}N{int(y) // size_m}"
+        for x, y in zip(gx[cells.index], gy[cells.index], strict=True)
+    ]
+    with rasterio.open(population_raster) as src:
+        if src.res[0] and size_m % src.res[0]:
+            raise ValueError(f"Cells of {size_m} m do not nest in the {src.res[0]} m grid.")
+    sums = zonal_sums(population_raster, cells.geometry.values)
+    cells["population"] = sums.sum
+    cells["area_km2"] = (size_m / 1000) ** 2
+    return cells.reset_index(drop=True)
+
+
+def cell_rows(cells: gpd.GeoDataFrame, rasters_dir: Path, period: str) -> list[Row]:
+    """Population, density and built-up share of each grid cell."""
+    built = zonal(cells, _raster(rasters_dir, "builtup_2024"), ["sum", "count"])
+    rows = []
+    for cell, b_sum, b_count in zip(cells.itertuples(), built["sum"], built["count"], strict=True):
+        pop = float(cell.population)
+        rows += [
+            Row("population", "cell", cell.code, period, pop, population=pop),
+            Row("density", "cell", cell.code, period, pop / cell.area_km2, population=pop),
+            Row(
+                "builtup_share",
+                "cell",
+                cell.code,
+                period,
+                _ratio(b_sum or 0.0, b_count or 0.0, PERCENT),
+                population=pop,
+            ),
+        ]
+    return rows
+
+
+def to_wgs84(geoms: gpd.GeoSeries) -> list[memoryview]:
+    """Geometries in EPSG:4326, as WKB buffers for GEOS."""
+    return [memoryview(b) for b in shapely.to_wkb(geoms.to_crs(4326).values)]

@@ -8,8 +8,10 @@ PySAL's take no population weights; with unit weights they agree with PySAL's `i
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import mapclassify
 import numpy as np
@@ -37,7 +39,7 @@ NOT_SIGNIFICANT = "ns"
 ERR_TOO_FEW = "{measure} needs at least {n} units with a value; this selection has {got}."
 ERR_NEGATIVE = "{measure} needs values that are all positive; {bad} units have a value <= 0."
 ERR_ZERO_MEAN = "{measure} is undefined when the mean is 0 (every unit has 0)."
-ERR_WEIGHTS = "Weights must be positive numbers, one per value."
+ERR_WEIGHTS = "Weights must be numbers >= 0, one per value, not all 0."
 ERR_SCHEME = "Unknown classification scheme {scheme!r}; use one of: {known}."
 ERR_CLASSES = "The number of classes must be between {lo} and {hi}; got {k}."
 ERR_EPSILON = "Atkinson's inequality aversion epsilon must be >= 0; got {epsilon}."
@@ -55,7 +57,7 @@ def _prepare(
     if len(y) < minimum:
         raise MeasureError(ERR_TOO_FEW.format(measure=measure, n=minimum, got=len(y)))
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float).ravel()
-    if w.shape != y.shape or not np.all(np.isfinite(w)) or np.any(w <= 0):
+    if w.shape != y.shape or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
         raise MeasureError(ERR_WEIGHTS)
     return y, w
 
@@ -130,7 +132,8 @@ def theil_decomposition(
         _check_nesting(groups, parent_key, depth)
         uniq, inv = np.unique(keys, return_inverse=True)
         gw = np.bincount(inv, w)
-        gmean = np.bincount(inv, w * y) / gw
+        # A group of no weight (no people) has no mean and adds nothing.
+        gmean = np.divide(np.bincount(inv, w * y), gw, out=np.zeros_like(gw), where=gw > 0)
         gparent = np.zeros(len(uniq))
         gparent[inv] = parent_mean
         ratio = np.divide(gmean, gparent, out=np.ones_like(gmean), where=gparent > 0)
@@ -187,9 +190,19 @@ def atkinson(
     return float(1 - ede / mu)
 
 
-def _seeded(seed: int) -> None:
-    # esda's global Moran and Gini_Spatial draw from numpy's global generator.
-    np.random.seed(seed % 2**32)
+# esda (Moran, LISA) and mapclassify's sampled Fisher-Jenks draw from numpy's global generator:
+# a seed is only reproducible if no other thread draws in between, so every seeded section
+# holds this lock (the web server runs analyses in threads). Callers of PySAL's own seeded
+# functions in the same process (the reference tests) take it too.
+RNG_LOCK = threading.RLock()
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed numpy's global generator and keep it to ourselves while the block draws."""
+    with RNG_LOCK:
+        np.random.seed(seed % 2**32)
+        yield
 
 
 def _edges(w: W) -> tuple[np.ndarray, np.ndarray]:
@@ -232,11 +245,13 @@ def spatial_gini(
         "seed": seed,
     }
     if permutations:
-        _seeded(seed)
+        # A RandomState of its own draws what numpy's seeded global generator would (the
+        # legacy global generator is a RandomState), without any lock.
+        rng = np.random.RandomState(seed % 2**32)
         ids = np.arange(len(y))
         draws = np.empty(permutations)
         for k in range(permutations):
-            np.random.shuffle(ids)
+            rng.shuffle(ids)
             yp = y[ids]
             draws[k] = total - np.abs(yp[heads] - yp[tails]).sum()
         larger = int(np.sum(draws >= wcg))
@@ -254,9 +269,8 @@ def moran(
 ) -> dict:
     """Global Moran's I with analytical and permutation inference, and the scatterplot data."""
     y, _ = _prepare(y, None, "Moran's I", minimum=3)
-    _seeded(seed)
     w.transform = "r"
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), seeded(seed):
         warnings.simplefilter("ignore")
         mi = Moran(y, w, permutations=permutations)
     z = (y - y.mean()) / y.std()
@@ -288,7 +302,7 @@ def lisa(
     """Local Moran (LISA): per unit Ii, quadrant, pseudo p-value and cluster label."""
     y, _ = _prepare(y, None, "LISA", minimum=3)
     w.transform = "r"
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), seeded(seed):
         warnings.simplefilter("ignore")
         lm = Moran_Local(y, w, permutations=permutations, seed=seed, n_jobs=1)
     # Without permutations there is no inference: the quadrant alone, flagged by p_sim None.
@@ -323,10 +337,10 @@ def class_breaks(
         if sampled:
             # Fisher-Jenks is O(k n^2) in pure Python: beyond this size, mapclassify's
             # sampled variant, on FISHER_JENKS_EXACT_MAX values drawn under the seed.
-            _seeded(seed)
-            c = mapclassify.FisherJenksSampled(
-                y, k=k, pct=FISHER_JENKS_EXACT_MAX / len(y), truncate=False
-            )
+            with seeded(seed):
+                c = mapclassify.FisherJenksSampled(
+                    y, k=k, pct=FISHER_JENKS_EXACT_MAX / len(y), truncate=False
+                )
         else:
             c = SCHEMES[scheme](y, k=k)
     return {

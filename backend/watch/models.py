@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.contrib.gis.db import models
 
 
 class Level(models.TextChoices):
@@ -13,6 +13,22 @@ class Level(models.TextChoices):
     COMMUNE = "commune", "Commune"
     DISTRICT = "district", "Quartier"
     CELL = "cell", "Maille"
+
+
+class GridCell(models.Model):
+    """A square cell of the analysis grid (EPSG:26191 metres), with the district holding its
+    centre: cells nest in the territorial hierarchy for the Theil decomposition."""
+
+    code = models.CharField(max_length=32, unique=True)
+    size_m = models.PositiveIntegerField()
+    district_code = models.CharField(max_length=32)
+    geom = models.PolygonField(srid=4326)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Indicator(models.Model):

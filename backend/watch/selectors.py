@@ -17,6 +17,7 @@ from .analysis import Options, analyse
 from .models import IndicatorValue, Level
 
 HIERARCHY = {
+    "cell": ["province_code", "commune_code"],
     "district": ["province_code", "commune_code"],
     "commune": ["province_code"],
     "province": [],
@@ -183,7 +184,8 @@ def analysis(
             code="too_few_units",
         )
     options = options or Options(higher_is_better=indicator.higher_is_better)
-    weighted = indicator.population_weighted and valid["population"].gt(0).all()
+    population = valid["population"]
+    weighted = indicator.population_weighted and population.ge(0).all() and population.sum() > 0
     try:
         result = analyse(
             valid.reset_index(drop=True),

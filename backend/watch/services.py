@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -15,7 +16,7 @@ from common.errors import Refused
 from . import catalogue as cat
 from . import compute
 from .analysis import Options
-from .models import AnalysisRun, Indicator, IndicatorValue
+from .models import AnalysisRun, GridCell, Indicator, IndicatorValue
 
 # The demo's census is for one year; its 2014 population is back-projected at this annual rate
 # (an assumption of the demo, written in the value's source, never used for real data).
@@ -85,6 +86,7 @@ def indicators_compute(
                 "rasters",
                 lambda: compute.builtup(units, rasters_dir, period, base_period, base_population),
             ),
+            ("grid cells", lambda: _grid_cells(units, rasters_dir, period)),
         ]
     if base_population:
         steps.append(
@@ -104,6 +106,22 @@ def indicators_compute(
             bar.set_postfix_str(name)
             total += values_replace(rows=step(), indicators=indicators)
     return total
+
+
+def _grid_cells(units, rasters_dir: Path, period: str) -> list[compute.Row]:
+    """Replace the analysis grid (1 km cells) and compute its indicators."""
+    cells = compute.grid_cells(units, compute._raster(rasters_dir, "population"))
+    geoms = compute.to_wgs84(cells.geometry)
+    with transaction.atomic():
+        IndicatorValue.objects.filter(level="cell").delete()
+        GridCell.objects.all().delete()
+        GridCell.objects.bulk_create(
+            GridCell(
+                code=c, size_m=compute.GRID_CELL_M, district_code=d, geom=GEOSGeometry(g, 4326)
+            )
+            for c, d, g in zip(cells["code"], cells["district"], geoms, strict=True)
+        )
+    return compute.cell_rows(cells, rasters_dir, period)
 
 
 def demo_base_population(years: int) -> dict[str, float]:

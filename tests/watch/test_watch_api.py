@@ -94,7 +94,7 @@ def test_analysis_records_the_seed_and_is_reproducible(client):
     ("url", "code", "phrase"),
     [
         ("analysis/?indicator=nope&level=district", "unknown_indicator", "the catalogue has"),
-        ("analysis/?indicator=density&level=cell", "no_data", "has values at"),
+        ("analysis/?indicator=density&level=province", "no_data", "has values at"),
         ("analysis/?indicator=density&level=planet", "unknown_level", "use one of"),
         ("analysis/?indicator=density&level=region", "no_data", "has values at"),
         ("analysis/?indicator=density", "missing_parameter", "is required"),
@@ -173,10 +173,7 @@ def test_the_publish_view_is_what_the_reader_role_sees(db, reader_conninfo):
 
     with psycopg.connect(reader_conninfo) as conn:
         n = conn.execute("SELECT count(*) FROM publish.indicator_values").fetchone()[0]
-        assert (
-            n
-            == IndicatorValue.objects.count() - IndicatorValue.objects.filter(level="cell").count()
-        )
+        assert n == IndicatorValue.objects.count()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT count(*) FROM watch_indicatorvalue")
 
@@ -194,3 +191,22 @@ def test_csv_export_is_readable_by_pandas(client):
     body = client.get(API + "export.csv?indicator=density&level=commune&permutations=0").content
     frame = pd.read_csv(io.BytesIO(body), comment="#")
     assert len(frame) == 10 and "wkt" in frame.columns
+
+
+def test_grid_cells_hold_the_whole_population_and_nest_in_the_hierarchy(client):
+    from watch.models import GridCell
+
+    cells = IndicatorValue.objects.filter(indicator__code="population", level="cell")
+    districts = IndicatorValue.objects.filter(
+        indicator__code="population", level="district", period="2024"
+    )
+    assert GridCell.objects.count() == cells.count() > 100
+    total_cells = sum(v.value for v in cells)
+    assert total_cells == pytest.approx(sum(v.value for v in districts), rel=1e-4)
+    body = client.get(
+        API + "analysis/?indicator=density&level=cell&permutations=19&scheme=fisher_jenks"
+    ).json()
+    assert body["n"] == cells.count() and body["breaks"]["sampled"] is True
+    assert body["weighted"] is not None
+    levels = [c["level"] for c in body["theil_decomposition_weighted"]["components"]]
+    assert levels == ["province_code", "commune_code", "commune_code"]

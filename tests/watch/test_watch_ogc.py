@@ -98,5 +98,5 @@ def test_a_long_analysis_runs_in_the_background_with_a_job_status(live_url):
     assert run["seed"] == SEED and run["result"]["moran"]["seed"] == SEED
     assert run["method_version"] == run["result"]["method_version"]
     # Bad requests are refused at once, not accepted and failed later.
-    status, body = _post(f"{live_url}/api/v1/watch/runs/?indicator=density&level=cell", {})
+    status, body = _post(f"{live_url}/api/v1/watch/runs/?indicator=density&level=province", {})
     assert status == 400 and body["code"] == "no_data"

@@ -30,7 +30,7 @@ maplibregl.setWorkerUrl(workerUrl);
 const API = '/api/v1/watch/';
 const LANG_KEY = 'eu.lang';
 const SVG = 'http://www.w3.org/2000/svg';
-const LEVELS = ['commune', 'district'];
+const LEVELS = ['commune', 'district', 'cell'];
 const DEFAULTS = { indicator: 'density', level: 'district' };
 const $ = (sel) => document.querySelector(sel);
 
