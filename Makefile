@@ -65,3 +65,7 @@ bench-ogc:  ## OGC API benchmark (bench/ogc/README.md): ours vs stock pygeoapi a
 	test -x var/benchenv/bin/uvicorn || (python3 -m venv var/benchenv \
 	  && var/benchenv/bin/pip install -q -r bench/tiles/requirements.txt)
 	$(ENV) $(PY) bench/ogc/bench.py
+
+bench-watch:  ## urban-watch benchmarks (bench/watch): zonal statistics vs rasterstats, disparity suite on 100k cells
+	$(PY) bench/watch/zonal.py --repeat 5
+	$(PY) bench/watch/disparity.py --cells 100000 --permutations 99

@@ -7,6 +7,12 @@ Moran's I and LISA with permutation inference, timed step by step.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script from the checkout: the watch app lives in backend/.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "backend"))
+
 import argparse
 import math
 import time

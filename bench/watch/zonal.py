@@ -13,11 +13,16 @@ Medians of --repeat runs; ratios to the full read come from the same run.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script from the checkout: the watch app lives in backend/.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "backend"))
+
 import argparse
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
