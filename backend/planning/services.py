@@ -251,7 +251,8 @@ def _repair(geom):
             "ST_MakeValid(ST_GeomFromEWKB(%s)), 3)))",
             [bytes(geom.ewkb)],
         )
-        return GEOSGeometry(bytes(cursor.fetchone()[0]))
+        # GEOS reads EWKB from a memoryview; from bytes it would expect WKT text.
+        return GEOSGeometry(memoryview(bytes(cursor.fetchone()[0])))
 
 
 def _validated(

@@ -248,3 +248,22 @@ def test_a_merge_without_the_other_zone_says_what_to_send(planner_client, draft)
     a, _ = _neighbours(draft)
     response = _post(planner_client, f"/api/v1/planning/zones/{a.pk}/merge/", {}, _etag(a))
     assert response.status_code == 400 and "other_revision" in response.json()["detail"]
+
+
+# --- repair, offered and never silent -------------------------------------------------------
+
+
+def test_a_planner_who_asks_for_repair_gets_the_valid_polygons(planner_client, draft):
+    zone = _single_part_zone(draft)
+    x, y = zone.geom.point_on_surface.coords
+    d = 1e-5
+    bowtie = [[x, y], [x + d, y + d], [x + d, y], [x, y + d], [x, y]]
+    response = planner_client.patch(
+        f"/api/v1/planning/zones/{zone.pk}/",
+        json.dumps({"geometry": {"type": "Polygon", "coordinates": [bowtie]}, "repair": True}),
+        content_type="application/json",
+        HTTP_IF_MATCH=_etag(zone),
+    )
+    assert response.status_code == 200, response.json()
+    geometry = response.json()["geometry"]
+    assert geometry["type"] == "MultiPolygon" and len(geometry["coordinates"]) == 2
