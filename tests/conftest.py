@@ -15,16 +15,27 @@ PASSWORD = "a-test-password-42"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The test database, migrated, with the demo agglomeration loaded once and committed."""
+def django_db_setup(request, django_test_environment, django_db_blocker, tmp_path_factory):
+    """The test database, migrated, with the demo agglomeration loaded once and committed.
+
+    Unlike pytest-django's own, it always creates the database: a module whose tests only use
+    the live server (no `db` fixture) then runs alone too.
+    """
     from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
 
     from web import demo
 
-    # Never load into a real database, whatever pytest-django decided to set up.
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=verbosity, interactive=False, aliases={"default"})
+    # Never load into a real database.
     assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
     with django_db_blocker.unblock():
         demo.load(progress=False, rasters_dir=tmp_path_factory.mktemp("rasters"))
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=verbosity)
 
 
 @pytest.fixture(scope="session")

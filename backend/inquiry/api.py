@@ -43,6 +43,7 @@ MSG_CHECK_EMAIL = (
     "Almost done: open the link we have emailed you before {expires} (Casablanca time) to put "
     "your observation in the register."
 )
+ERR_INTEGER = "The parameter {name}={value!r} must be a whole number."
 ERR_EXPORT_FORMAT = "Unknown export format {fmt!r}: use one of {choices}."
 ERR_CORRECTS_UNKNOWN = "No register entry with that receipt or number in this inquiry."
 
@@ -85,6 +86,14 @@ def _public_inquiry(pk: int, *, light: bool = False) -> Inquiry:
 
 def _uploads(files, *, is_scan: bool = False) -> list[services.Upload]:
     return [services.Upload(name=f.name, content=f.read(), is_scan=is_scan) for f in files]
+
+
+def _integer(request, name: str, default: int) -> int:
+    raw = request.query_params.get(name) or default
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise Refused(ERR_INTEGER.format(name=name, value=raw), code="invalid_parameter") from exc
 
 
 def _client_ip(request) -> str | None:
@@ -133,8 +142,8 @@ class InquiryObservations(APIView):
     )
     def get(self, request, pk: int):
         _public_inquiry(pk)
-        limit = max(1, min(int(request.query_params.get("limit", 500) or 500), 500))
-        offset = max(0, int(request.query_params.get("offset", 0) or 0))
+        limit = max(1, min(_integer(request, "limit", 500), 500))
+        offset = max(0, _integer(request, "offset", 0))
         return Response(selectors.published_observations(inquiry_id=pk, limit=limit, offset=offset))
 
     @extend_schema(request=SubmitSerializer, responses={201: ReceiptSerializer})
