@@ -316,7 +316,8 @@ function addEditorLayers() {
   map.addSource('ed-zones', { type: 'geojson', data: state.zones });
   const familyColor = ['match', ['get', 'family'], ...Object.entries(FAMILY_COLORS).flat(), '#bbbbbb'];
   map.addLayer({ id: 'ed-zones-fill', type: 'fill', source: 'ed-zones', paint: { 'fill-color': familyColor, 'fill-opacity': 0.45 } });
-  map.addLayer({ id: 'ed-diff-fill', type: 'fill', source: 'ed-zones', paint: { 'fill-color': 'rgba(0,0,0,0)', 'fill-opacity': 0.75 } });
+  // Drawn only while a diff is shown.
+  map.addLayer({ id: 'ed-diff-fill', type: 'fill', source: 'ed-zones', layout: { visibility: 'none' }, paint: { 'fill-color': 'rgba(0,0,0,0)', 'fill-opacity': 0.75 } });
   map.addLayer({ id: 'ed-zones-line', type: 'line', source: 'ed-zones', paint: { 'line-color': '#333333', 'line-width': 0.8 } });
   map.addLayer({
     id: 'ed-zones-selected',
@@ -781,13 +782,14 @@ async function showDiff(otherId) {
   state.diff = result.data;
   const layers = diffLayers(result.data);
   map.setPaintProperty('ed-diff-fill', 'fill-color', diffFillColor(layers));
+  map.setLayoutProperty('ed-diff-fill', 'visibility', 'visible');
   map.getSource('ed-removed').setData(layers.removed);
   renderDiffLegend();
 }
 
 function clearDiff() {
   state.diff = null;
-  map?.setPaintProperty('ed-diff-fill', 'fill-color', 'rgba(0,0,0,0)');
+  map?.setLayoutProperty('ed-diff-fill', 'visibility', 'none');
   map?.getSource('ed-removed')?.setData({ type: 'FeatureCollection', features: [] });
   renderDiffLegend();
 }
