@@ -14,16 +14,16 @@ import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 
 import { h } from '../dom.js';
-import { initialLang, RTL_LANGS, translate } from '../i18n.js';
+import { initialLang, translate } from '../i18n.js';
+import { addClusteredPoints, applyLang, storedLang } from '../page.js';
 import { hatchImage } from '../patterns.js';
-import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM, FONT_BOLD, HATCHES, TILE_LAYERS } from '../style.js';
+import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM, HATCHES, TILE_LAYERS } from '../style.js';
 import { centroid, wallClock } from '../inquiry/geo.js';
 import { THEMES } from '../inquiry/themes.js';
 import { barRows, transitionsFor } from './workspace.js';
 
 maplibregl.setWorkerUrl(workerUrl);
 
-const LANG_KEY = 'eu.lang';
 const $ = (sel) => document.querySelector(sel);
 const inquiryId = Number(location.pathname.match(/enquetes\/(\d+)/)?.[1]);
 const API = `/api/v1/inquiries/${inquiryId}`;
@@ -31,14 +31,6 @@ const API = `/api/v1/inquiries/${inquiryId}`;
 const state = { lang: 'fr', inquiry: null, stats: null, entries: [] };
 const t = (key, p) => translate(state.lang, key, p);
 let map = null;
-
-function storedLang() {
-  try {
-    return localStorage.getItem(LANG_KEY);
-  } catch {
-    return null;
-  }
-}
 
 function csrfToken() {
   return document.cookie.split('; ').find((c) => c.startsWith('csrftoken='))?.split('=')[1] || '';
@@ -70,16 +62,7 @@ function refusal(result) {
 
 function setLang(lang) {
   state.lang = lang;
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch {
-    // storage disabled: the choice lasts for this page view
-  }
-  document.documentElement.lang = lang;
-  document.documentElement.dir = RTL_LANGS.has(lang) ? 'rtl' : 'ltr';
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
-  for (const b of document.querySelectorAll('.lang-switch button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+  applyLang(lang, t);
   renderThemeFilter();
   renderInquiry();
   renderStats();
@@ -302,29 +285,7 @@ async function initMap() {
   });
   window.euCommissionMap = map;
   map.on('load', () => {
-    map.addSource('entries', { type: 'geojson', data: entryPoints(), cluster: true, clusterRadius: 40 });
-    map.addLayer({
-      id: 'entries-clusters',
-      type: 'circle',
-      source: 'entries',
-      filter: ['has', 'point_count'],
-      paint: { 'circle-color': '#c2410c', 'circle-opacity': 0.85, 'circle-radius': ['step', ['get', 'point_count'], 14, 10, 18, 50, 24], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
-    });
-    map.addLayer({
-      id: 'entries-count',
-      type: 'symbol',
-      source: 'entries',
-      filter: ['has', 'point_count'],
-      layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT_BOLD, 'text-size': 12 },
-      paint: { 'text-color': '#fff' },
-    });
-    map.addLayer({
-      id: 'entries-points',
-      type: 'circle',
-      source: 'entries',
-      filter: ['!', ['has', 'point_count']],
-      paint: { 'circle-color': ['case', ['get', 'hidden'], '#9ca3af', '#c2410c'], 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
-    });
+    addClusteredPoints(map, 'entries', entryPoints(), ['case', ['get', 'hidden'], '#9ca3af', '#c2410c']);
     map.on('click', 'entries-points', (e) => {
       const number = e.features[0]?.properties.register_number;
       const item = document.querySelector(`[data-number="${number}"]`);

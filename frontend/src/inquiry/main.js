@@ -20,26 +20,18 @@ import {
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 
 import { h } from '../dom.js';
-import { initialLang, RTL_LANGS, translate } from '../i18n.js';
+import { initialLang, translate } from '../i18n.js';
+import { addClusteredPoints, applyLang, storedLang } from '../page.js';
 import { hatchImage } from '../patterns.js';
-import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM, FONT_BOLD, HATCHES, TILE_LAYERS } from '../style.js';
+import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM, HATCHES, TILE_LAYERS } from '../style.js';
 import { centroid, observationPoints, wallClock } from './geo.js';
 import { THEMES } from './themes.js';
 
 maplibregl.setWorkerUrl(workerUrl);
 
-const LANG_KEY = 'eu.lang';
 const $ = (sel) => document.querySelector(sel);
 const params = new URLSearchParams(location.search);
 const inquiryId = Number(location.pathname.match(/enquete\/(\d+)/)?.[1] || params.get('id'));
-
-function storedLang() {
-  try {
-    return localStorage.getItem(LANG_KEY);
-  } catch {
-    return null;
-  }
-}
 
 const state = {
   lang: initialLang(location.search, storedLang()) === 'ar' ? 'ar' : 'fr',
@@ -57,16 +49,7 @@ let draw = null;
 
 function setLang(lang) {
   state.lang = lang;
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch {
-    // storage disabled: the choice lasts for this page view
-  }
-  document.documentElement.lang = lang;
-  document.documentElement.dir = RTL_LANGS.has(lang) ? 'rtl' : 'ltr';
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
-  for (const b of document.querySelectorAll('.lang-switch button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+  applyLang(lang, t);
   renderThemes();
   renderInquiry();
   renderDrawState();
@@ -186,29 +169,7 @@ function addObservationLayers() {
       'heatmap-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0.75, 16, 0],
     },
   });
-  map.addSource('observations', { type: 'geojson', data: observationPoints(state.published), cluster: true, clusterRadius: 40 });
-  map.addLayer({
-    id: 'observations-clusters',
-    type: 'circle',
-    source: 'observations',
-    filter: ['has', 'point_count'],
-    paint: { 'circle-color': '#c2410c', 'circle-opacity': 0.85, 'circle-radius': ['step', ['get', 'point_count'], 14, 10, 18, 50, 24], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
-  });
-  map.addLayer({
-    id: 'observations-count',
-    type: 'symbol',
-    source: 'observations',
-    filter: ['has', 'point_count'],
-    layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT_BOLD, 'text-size': 12 },
-    paint: { 'text-color': '#fff' },
-  });
-  map.addLayer({
-    id: 'observations-points',
-    type: 'circle',
-    source: 'observations',
-    filter: ['!', ['has', 'point_count']],
-    paint: { 'circle-color': '#c2410c', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 },
-  });
+  addClusteredPoints(map, 'observations', observationPoints(state.published));
 }
 
 function startDrawing() {
