@@ -31,7 +31,6 @@ from planning.models import (
     ZoneCode,
 )
 from territory.models import Agency, Commune, District, Province, Region
-from watch import services as watch_services
 
 _TO_4326 = Transformer.from_crs(SRID, 4326, always_xy=True)
 
@@ -294,7 +293,9 @@ def load(
         out = rasters_dir or settings.MEDIA_ROOT / "rasters"
         out.mkdir(parents=True, exist_ok=True)
         write_rasters(ds, out, seed=seed)
-        watch_services.indicators_compute_demo(rasters_dir=out, progress=False)
+        from watch.services import indicators_compute_demo
+
+        indicators_compute_demo(rasters_dir=out, progress=False)
         steps.update()
     steps.close()
     return ds
