@@ -288,8 +288,12 @@ async function reloadAfterConflict(current) {
 
 // --- zones on the map -----------------------------------------------------------------------
 
+// A plan too big for one document (the API says `truncated`) is loaded view by view.
+let bigPlan = false;
+
 async function loadZones() {
-  const result = await call(`/versions/${versionId}/zones.geojson`);
+  const query = bigPlan && map ? `?bbox=${viewBox().map((v) => v.toFixed(6)).join(',')}` : '';
+  const result = await call(`/versions/${versionId}/zones.geojson${query}`);
   if (!result.ok) {
     say(refusal(result));
     return;
@@ -297,7 +301,10 @@ async function loadZones() {
   for (const f of result.data.features) f.bbox = bboxOf(f.geometry);
   state.zones = result.data;
   map?.getSource('ed-zones')?.setData(state.zones);
-  if (result.data.truncated) say(t('ed.truncated'));
+  if (result.data.truncated) {
+    bigPlan = true;
+    say(t('ed.truncated'));
+  }
 }
 
 function zoneFeature(id) {
@@ -389,6 +396,10 @@ async function initMap() {
   addEditorLayers();
   startDraw();
   map.on('click', onMapClick);
+  // Reloading while a shape is being edited would drop its neighbours: wait until it is done.
+  map.on('moveend', () => {
+    if (bigPlan && !state.command) loadZones();
+  });
 }
 
 // --- terra-draw -----------------------------------------------------------------------------
