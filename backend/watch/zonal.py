@@ -48,25 +48,33 @@ class ZonalSums:
 
 def _chunk(
     raster: str, band: int, window: Window, tree: shapely.STRtree, geometries: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float | None]:
-    """Read one band of rows and rasterise the polygons that reach it (a worker's job)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read one band of rows as float64 and label its cells (a worker's job).
+
+    Everything that can run without the GIL runs here: GDAL's read and type conversion, GDAL's
+    rasterisation, numpy's masking; the caller only sums.
+    """
     with rasterio.open(raster) as src:
         transform = src.window_transform(window)
-        data = src.read(band, window=window)
+        data = src.read(band, window=window, out_dtype="float64")
         nodata = src.nodata
         bounds = rasterio.windows.bounds(window, src.transform)
     shape = (int(window.height), int(window.width))
     hits = tree.query(shapely.box(*bounds))
-    labels = np.zeros(shape, dtype="int32")
+    labels = np.zeros(shape, dtype="int64")
     if len(hits):
         labels = rasterize(
             ((geometries[i], int(i) + 1) for i in hits),
             out_shape=shape,
             transform=transform,
             fill=0,
-            dtype="int32",
+            dtype="int64",
         )
-    return data, labels, nodata
+    invalid = np.isnan(data)
+    if nodata is not None:
+        invalid |= data == nodata
+    labels[invalid] = 0
+    return data, labels
 
 
 def zonal_sums(
@@ -105,14 +113,8 @@ def zonal_sums(
     return ZonalSums(count=count[1:], sum=total[1:])
 
 
-def _accumulate(
-    data: np.ndarray, labels: np.ndarray, nodata: float | None, count: np.ndarray, total: np.ndarray
-) -> None:
-    if nodata is not None:
-        labels[data == nodata] = 0
-    if np.issubdtype(data.dtype, np.floating):
-        labels[np.isnan(data)] = 0
-    flat = labels.ravel().astype(np.intp)
+def _accumulate(data: np.ndarray, labels: np.ndarray, count: np.ndarray, total: np.ndarray) -> None:
+    flat = labels.ravel()
     size = len(count)
     count += np.bincount(flat, minlength=size)
     total += np.bincount(flat, data.ravel(), minlength=size)
