@@ -137,7 +137,39 @@ def read_zones(
     if frame.empty:
         raise Refused(ERR_EMPTY, code="empty")
     frame = frame.to_crs(4326)
-    return _map_columns(frame, mapping or {}), source_crs
+    zones = _map_columns(frame, mapping or {})
+    if suffix == ".dxf":
+        zones = _cut_nested_rings(zones)
+    return zones, source_crs
+
+
+def _cut_nested_rings(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """CAD draws a zone with a hole as two closed polylines, one inside the other.
+
+    Each polygon is cut out of the smallest polygon that contains it. With the same code as that
+    container it was only the hole's outline and goes; with another code it is a zone of its own
+    (an enclave) and stays, so the two never overlap.
+    """
+    geoms = frame.geometry.values.copy()
+    inner, outer = shapely.STRtree(geoms).query(geoms, predicate="within")
+    pairs = [(i, o) for i, o in zip(inner, outer, strict=True) if i != o]
+    if not pairs:
+        return frame
+    areas = shapely.area(geoms)
+    parent: dict[int, int] = {}
+    for i, o in pairs:
+        if i not in parent or areas[o] < areas[parent[i]]:
+            parent[i] = o
+    children: dict[int, list[int]] = {}
+    for i, o in parent.items():
+        children.setdefault(o, []).append(i)
+    for o, inside in children.items():
+        geoms[o] = shapely.difference(geoms[o], shapely.union_all(geoms[inside]))
+    codes = frame["code"].to_numpy()
+    holes_only = [i for i, o in parent.items() if codes[i] == codes[o]]
+    cut = frame.copy()
+    cut["geometry"] = geoms
+    return cut.drop(index=cut.index[holes_only])
 
 
 def _map_columns(frame: gpd.GeoDataFrame, mapping: dict[str, str]) -> gpd.GeoDataFrame:

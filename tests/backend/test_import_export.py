@@ -75,7 +75,7 @@ def test_a_zipped_shapefile_in_26191_lands_at_the_right_place(draft, source_2619
 
 def test_a_dxf_needs_its_crs_declared_and_then_lands_right(draft, source_26191, tmp_path):
     # CAD drawings carry the zone code as the layer name, and no coordinate system. Zones with
-    # holes are left out: nested polylines are not yet turned into holes (see the README).
+    # holes have their own test below.
     simple = source_26191[
         [g.geoms[0].interiors.__len__() == 0 and len(g.geoms) == 1 for g in source_26191.geometry]
     ]
@@ -174,3 +174,29 @@ def test_an_unknown_export_format_is_404(client, demo_document):
     approved = demo_document.versions.get(stage=VersionStage.APPROVED)
     response = client.get(f"/api/v1/planning/versions/{approved.pk}/export.kml")
     assert response.status_code == 404 and "use one of gpkg" in response.json()["detail"]
+
+
+def test_dxf_rings_inside_rings_become_holes_or_enclaves(draft, tmp_path):
+    import shapely
+
+    # In Merchich metres: a 1 km square zone "ZM" with two rings inside it: one on the same
+    # layer (only the outline of a hole), one on layer "EV" (a green enclave).
+    x0, y0 = 300_000, 320_000
+    square = shapely.box(x0, y0, x0 + 1000, y0 + 1000)
+    hole = shapely.box(x0 + 100, y0 + 100, x0 + 300, y0 + 300)
+    enclave = shapely.box(x0 + 600, y0 + 600, x0 + 800, y0 + 800)
+    frame = gpd.GeoDataFrame(
+        {"Layer": ["ZM", "ZM", "EV"]},
+        geometry=[square.boundary, hole.boundary, enclave.boundary],
+        crs=26191,
+    )
+    data = _write(frame, tmp_path, "holes.dxf", "DXF")
+    read, _ = transfer.read_zones(data, "holes.dxf", crs="EPSG:26191")
+    by_code = {row.code: row.geometry for row in read.itertuples()}
+    assert sorted(by_code) == ["EV", "ZM"]
+    zone = gpd.GeoSeries([by_code["ZM"]], crs=4326).to_crs(26191).iloc[0]
+    assert len(zone.interiors) == 2  # the hole and the enclave are cut out of the zone
+    assert zone.area == pytest.approx(1_000_000 - 2 * 40_000, rel=1e-6)
+    assert gpd.GeoSeries([by_code["EV"]], crs=4326).to_crs(26191).iloc[0].area == pytest.approx(
+        40_000, rel=1e-6
+    )
