@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from libpysal.weights import lat2W
+
 from watch import measures as m
 from watch.analysis import Options, analyse, contiguity
 

@@ -31,6 +31,7 @@ import shapely
 from exactextract import exact_extract
 from rasterio.transform import from_origin
 from rasterstats import zonal_stats
+
 from watch.zonal import zonal_sums
 
 SIZE = 4000

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from watch import measures as m
 from watch.compute import lcrpgr, two_step_fca
 

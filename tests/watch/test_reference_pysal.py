@@ -16,6 +16,7 @@ from inequality.gini import Gini, Gini_Spatial
 from inequality.theil import Theil, TheilD
 from libpysal.examples import get_path
 from libpysal.weights import block_weights
+
 from watch import measures as m
 from watch.analysis import Options, analyse, contiguity, read_units
 

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 from rest_framework.test import APIClient
+
 from watch import selectors
 from watch.models import AnalysisRun, IndicatorValue
 

@@ -10,6 +10,7 @@ import shapely
 from exactextract import exact_extract
 from rasterio.transform import from_origin
 from rasterstats import zonal_stats
+
 from watch.zonal import zonal_sums
 
 SIZE, RES = 600, 10.0
