@@ -39,25 +39,30 @@ def cluster(django_db_setup, test_db_name):
     """A second private cluster with a copy of the test database; removed afterwards."""
     base = Path(f"/var/tmp/eurbanisme-restart-{os.getpid()}") / "pg"
     env = dict(os.environ, EU_PGBASE=str(base), EU_PGPORT=str(_free_port()))
-    subprocess.run([PG, "start"], env=env, check=True, capture_output=True)
-    values = dict(
-        line.split("=", 1)
-        for line in subprocess.run(
-            [PG, "env"], env=env, check=True, capture_output=True, text=True
-        ).stdout.split()
-    )
-    target = dict(env, **values)
-    # The copy goes through `make backup` / `make restore`, as an operator would make it.
-    archive = base.parent / "copy.tar"
-    for command, where in (
-        ("backup", dict(os.environ, PGDATABASE=test_db_name)),
-        ("restore", target),
-    ):
-        media = dict(where, EU_MEDIA_ROOT=str(base.parent / "media"))
-        subprocess.run([BACKUP, command, str(archive)], env=media, check=True, capture_output=True)
-    yield target
-    subprocess.run([PG, "stop"], env=env, check=False, capture_output=True)
-    shutil.rmtree(base.parent, ignore_errors=True)
+    try:
+        subprocess.run([PG, "start"], env=env, check=True, capture_output=True)
+        values = dict(
+            line.split("=", 1)
+            for line in subprocess.run(
+                [PG, "env"], env=env, check=True, capture_output=True, text=True
+            ).stdout.split()
+        )
+        target = dict(env, **values)
+        # The copy goes through `make backup` / `make restore`, as an operator would make it.
+        archive = base.parent / "copy.tar"
+        for command, where in (
+            ("backup", dict(os.environ, PGDATABASE=test_db_name)),
+            ("restore", target),
+        ):
+            media = dict(where, EU_MEDIA_ROOT=str(base.parent / "media"))
+            subprocess.run(
+                [BACKUP, command, str(archive)], env=media, check=True, capture_output=True
+            )
+        yield target
+    finally:
+        # Also when the set-up fails: no cluster is left running.
+        subprocess.run([PG, "stop"], env=env, check=False, capture_output=True)
+        shutil.rmtree(base.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
