@@ -29,17 +29,19 @@ ERR_UPLOAD_SIZE = "The file is larger than {limit} MB: split it, or import it wi
 ERR_BAD_ETAG = "If-Match {value!r} is not an ETag of this API."
 
 
-def etag(zone: Zone) -> str:
-    return f'"zone-{zone.pk}-r{zone.revision}"'
+def etag(item, kind: str = "zone") -> str:
+    """The ETag of an edited feature (a zone, or another `kind`): its id and revision."""
+    return f'"{kind}-{item.pk}-r{item.revision}"'
 
 
-def if_match_revision(request, zone: Zone) -> int:
+def if_match_revision(request, item, kind: str = "zone") -> int:
+    """The revision the client's If-Match names for this feature (428 without, 412 if foreign)."""
     value = request.headers.get("If-Match")
     if not value:
         raise Refused(ERR_IF_MATCH, code="if_match_required", status=428)
     try:
         prefix, revision = value.strip().strip("W/").strip('"').rsplit("-r", 1)
-        if prefix != f"zone-{zone.pk}":
+        if prefix != f"{kind}-{item.pk}":
             raise ValueError
         return int(revision)
     except ValueError as exc:

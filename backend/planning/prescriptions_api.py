@@ -9,10 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import GeoJSONGeometryField, parse_srid
-from common.errors import Refused
 
 from . import prescriptions as services
-from .api import ERR_BAD_ETAG, ERR_IF_MATCH
+from .api import etag, if_match_revision
 from .models import PlanningEvent, PlanVersion, Prescription
 from .serializers import PlanningEventSerializer
 
@@ -56,26 +55,13 @@ class PrescriptionEditSerializer(serializers.ModelSerializer):
         return attrs
 
 
-def etag(item: Prescription) -> str:
-    return f'"prescription-{item.pk}-r{item.revision}"'
-
-
 def _if_match(request, item: Prescription) -> int:
-    value = request.headers.get("If-Match")
-    if not value:
-        raise Refused(ERR_IF_MATCH, code="if_match_required", status=428)
-    try:
-        prefix, revision = value.strip().strip("W/").strip('"').rsplit("-r", 1)
-        if prefix != f"prescription-{item.pk}":
-            raise ValueError
-        return int(revision)
-    except ValueError as exc:
-        raise Refused(ERR_BAD_ETAG.format(value=value), code="bad_etag", status=412) from exc
+    return if_match_revision(request, item, kind="prescription")
 
 
 def _response(item: Prescription, status_code: int = 200) -> Response:
     data = PrescriptionEditSerializer(item).data
-    return Response(data, status=status_code, headers={"ETag": etag(item)})
+    return Response(data, status=status_code, headers={"ETag": etag(item, kind="prescription")})
 
 
 def _stale(exc: services.PrescriptionStale) -> Response:
