@@ -11,7 +11,7 @@ import './app.css';
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 
-import { fetchZone, renderMessage, renderZone, ZoneNotFound } from './card.js';
+import { fetchLookup, noteUrl, renderLookup, renderMessage, ZoneNotFound } from './card.js';
 import { h } from './dom.js';
 import { localized } from './format.js';
 import { initialLang, LANGS, RTL_LANGS, translate } from './i18n.js';
@@ -54,7 +54,9 @@ const params = new URLSearchParams(location.search);
 const state = {
   lang: initialLang(location.search, storedLang()),
   plan: PLANS.includes(params.get('plan')) ? params.get('plan') : 'approved',
-  zone: null, // {id, data?, status: 'loading'|'ok'|'notFound'|'error'}
+  // The open card: the place looked up ({zone} or {lon, lat}), the plan it was looked up in,
+  // the zone clicked (id, when known) and the lookup's result.
+  zone: null, // {place, plan, id?, data?, status: 'loading'|'ok'|'notFound'|'error'}
   returnFocus: null,
   listIds: '',
 };
@@ -175,7 +177,7 @@ function updateZoneList() {
   list.replaceChildren(
     ...zones.slice(0, MAX_LISTED).map((z) =>
       h('li', {},
-        h('button', { type: 'button', class: 'zone-item', 'data-zone-id': z.id, onclick: (e) => openZone(z.id, e.currentTarget) },
+        h('button', { type: 'button', class: 'zone-item', 'data-zone-id': z.id, onclick: (e) => openPlace({ zone: z.id }, e.currentTarget) },
           h('span', { class: 'swatch swatch-fill', 'aria-hidden': 'true', style: { background: FAMILY_COLORS[z.family] || '#ccc' } }),
           h('bdi', { class: 'zone-code' }, z.code),
           h('span', { class: 'zone-label' }, localized(z, 'label', state.lang))))),
@@ -195,14 +197,20 @@ function renderCard() {
     card.hidden = true;
     return;
   }
-  const { status, data } = state.zone;
+  const { status, data, place, plan } = state.zone;
   const content = status === 'ok'
-    ? renderZone(data, state.lang)
-    : renderMessage(status, state.lang, () => openZone(state.zone.id));
+    ? renderLookup(data, shownZone(), state.lang, noteUrl(place, plan, state.lang))
+    : renderMessage(status, state.lang, () => openPlace(place));
   $('#card-title').replaceChildren(...content.title.flat().map((c) => (c instanceof Node ? c : document.createTextNode(c))));
   $('#card-body').replaceChildren(...content.body);
   $('#card-body').setAttribute('aria-busy', String(status === 'loading'));
   card.hidden = false;
+}
+
+// The zone of the lookup that the card shows: the one clicked, else the first one found.
+function shownZone() {
+  const zones = state.zone?.data?.zones || [];
+  return zones.find((z) => z.id === state.zone.id) || zones[0];
 }
 
 function selectZone(id) {
@@ -211,24 +219,31 @@ function selectZone(id) {
   }
 }
 
-async function openZone(id, opener) {
+/** Open the card of a place: {zone: id} (from the list) or {lon, lat} (a click on the map). */
+async function openPlace(place, opener, zoneId) {
   if (!state.zone) state.returnFocus = opener || document.activeElement;
   else if (opener) state.returnFocus = opener;
   cardAbort?.abort();
   const abort = new AbortController();
   cardAbort = abort;
-  state.zone = { id, status: 'loading' };
-  selectZone(Number(id));
+  const plan = state.plan;
+  const id = zoneId ?? place.zone;
+  state.zone = { place, plan, id: id === undefined ? undefined : Number(id), status: 'loading' };
+  selectZone(state.zone.id);
   renderCard();
   try {
-    const data = await fetchZone(id, { signal: abort.signal });
+    const data = await fetchLookup(place, plan, { signal: abort.signal });
     if (abort.signal.aborted) return;
-    state.zone = { id, status: 'ok', data };
+    state.zone = { ...state.zone, status: data.zones.length ? 'ok' : 'notFound', data };
     renderCard();
-    $('#announcer').textContent = t('card.opened', { code: data.properties?.code ?? '' });
+    const zone = shownZone();
+    if (zone) {
+      selectZone(zone.id);
+      $('#announcer').textContent = t('card.opened', { code: zone.code ?? '' });
+    }
   } catch (err) {
     if (abort.signal.aborted) return;
-    state.zone = { id, status: err instanceof ZoneNotFound ? 'notFound' : 'error' };
+    state.zone = { ...state.zone, status: err instanceof ZoneNotFound ? 'notFound' : 'error' };
     renderCard();
   }
   $('#card-title').focus({ preventScroll: true });
@@ -358,7 +373,7 @@ async function initMap() {
   map.on('click', (e) => {
     const id = zoneAt(e.point);
     if (id === null) return;
-    openZone(id, map.getCanvas());
+    openPlace({ lon: e.lngLat.lng, lat: e.lngLat.lat }, map.getCanvas(), id);
     // On a phone the card is a bottom sheet: slide the map so the tapped place stays in view.
     const height = map.getContainer().clientHeight;
     if (PHONE.matches && e.point.y > height * 0.35) map.panBy([0, e.point.y - height * 0.22]);
@@ -370,7 +385,8 @@ async function initMap() {
     if (e.key === 'Enter') {
       const { width, height } = map.getContainer().getBoundingClientRect();
       const id = zoneAt([width / 2, height / 2]);
-      if (id !== null) openZone(id, map.getCanvas());
+      const { lng, lat } = map.getCenter();
+      if (id !== null) openPlace({ lon: lng, lat }, map.getCanvas(), id);
     }
   });
   map.once('load', foldAttribution);

@@ -11,6 +11,7 @@ import re
 import urllib.request
 
 import pytest
+from pypdf import PdfReader
 
 pytestmark = pytest.mark.browser
 
@@ -181,6 +182,32 @@ def test_clicking_a_zone_opens_its_card_with_its_rules(desktop, live_url):
     desktop.assert_stayed_local()
 
 
+def test_a_click_gives_the_lookup_and_its_note_as_a_pdf(desktop):
+    page = desktop.open()
+    zone = desktop.pick_zone()
+    page.mouse.click(zone["x"], zone["y"])
+    page.locator("#card-title").filter(has_text=zone["code"]).wait_for()
+    body = page.locator("#card-body")
+    assert "Plan approuvé, opposable aux tiers" in body.inner_text()
+    assert "Prescriptions à cet endroit" in body.inner_text()
+
+    link = page.get_by_role("link", name="Télécharger la note (PDF)")
+    assert "lang=fr" in link.get_attribute("href")
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"note-renseignements-{zone['code']}-fr.pdf"
+    pdf = PdfReader(download.path())
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    assert f"Zone {zone['code']}" in text and "Extrait du plan" in text
+
+    # In Arabic the card offers the Arabic note.
+    page.get_by_role("button", name="عربي").click()
+    link = page.get_by_role("link", name="تحميل مذكرة المعلومات (PDF)")
+    assert "lang=ar" in link.get_attribute("href")
+    desktop.assert_stayed_local()
+
+
 def test_the_keyboard_reaches_zones_through_the_list(desktop):
     page = desktop.open()
     # The skip link is the first stop of the tab order, and leads to the map.
@@ -264,7 +291,7 @@ def test_the_plan_switch_shows_the_draft_under_inquiry(desktop, live_url):
 def test_an_unknown_zone_gets_a_friendly_message(desktop):
     page = desktop.open()
     page.route(
-        re.compile(r".*/api/v1/zones/\d+/$"),
+        re.compile(r".*/api/v1/lookup/\?.*"),
         lambda route: route.fulfill(
             status=404, content_type="application/json", body='{"detail": "Not found."}'
         ),
