@@ -91,6 +91,11 @@ def live_url(django_db_setup, test_db_name, django_db_blocker) -> str:
         yield url
         server.should_exit = True
         thread.join(timeout=10)
+        # Pages and the OGC API read through the read-only pools (the map's zoning lookup too):
+        # close them so that the test database can be dropped.
+        from publish.ogc import db
+
+        db.close_all()
 
 
 @pytest.fixture
