@@ -361,9 +361,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse(doc, headers={"Cache-Control": "public, max-age=60"})
 
     async def style(request: Request) -> Response:
-        lang = request.query_params.get("lang", "fr")
+        params = request.query_params
         origin = f"{request.url.scheme}://{request.url.netloc}"
-        doc = build_style(base_url(request), origin, lang="ar" if lang == "ar" else "fr")
+        doc = build_style(
+            base_url(request),
+            origin,
+            lang=params.get("lang", "fr"),
+            plan=params.get("plan", "approved"),
+        )
         return JSONResponse(doc, headers={"Cache-Control": "public, max-age=60"})
 
     async def healthz(request: Request) -> Response:

@@ -17,19 +17,18 @@ import { localized } from './format.js';
 import { initialLang, LANGS, RTL_LANGS, translate } from './i18n.js';
 import { hatchImage } from './patterns.js';
 import {
-  buildStyle,
   DEFAULT_CENTER,
   DEFAULT_ZOOM,
   FAMILIES,
   FAMILY_COLORS,
+  fetchStyle,
   HATCHES,
-  LABEL_LAYERS,
+  labelFields,
   PLANS,
   planLayerIds,
   PRESCRIPTION_COLORS,
   PRESCRIPTION_KINDS,
   SELECTED_ZONE_LAYER,
-  TILE_LAYERS,
   ZONE_FILL,
 } from './style.js';
 
@@ -106,11 +105,25 @@ function setLang(lang, { remember = true } = {}) {
   updateZoneList();
   renderCard();
   if (map) {
-    for (const [id, field] of Object.entries(LABEL_LAYERS)) {
-      if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', field(lang));
-    }
+    relabel(lang);
     localizeControls();
     if (dirChanged) placeControls();
+  }
+}
+
+// Map labels follow the language: the served style in that language gives each label layer's
+// text.
+async function relabel(lang) {
+  let fields;
+  try {
+    fields = labelFields(await fetchStyle({ origin: location.origin, lang, plan: state.plan }));
+  } catch (err) {
+    console.warn('map labels:', err.message);
+    return;
+  }
+  if (lang !== state.lang || !map) return; // another switch came first
+  for (const [id, field] of Object.entries(fields)) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', field);
   }
 }
 
@@ -314,12 +327,18 @@ function zoneAt(point) {
 }
 
 async function initMap() {
-  const origin = location.origin;
-  const docs = await Promise.all(TILE_LAYERS.map(fetchTileJSON));
-  const tilejson = Object.fromEntries(TILE_LAYERS.map((name, i) => [name, docs[i]]));
-  style = buildStyle({ origin, lang: state.lang, plan: state.plan, tilejson });
+  let zonesDoc;
+  try {
+    [zonesDoc, style] = await Promise.all([
+      fetchTileJSON('zones'),
+      fetchStyle({ origin: location.origin, lang: state.lang, plan: state.plan }),
+    ]);
+  } catch (err) {
+    console.error(err);
+    $('#map').replaceChildren(h('p', { class: 'map-error', role: 'alert' }, t('map.loadError')));
+    return;
+  }
 
-  const zonesDoc = tilejson.zones;
   const view = {};
   if (zonesDoc && Array.isArray(zonesDoc.bounds) && zonesDoc.bounds.length === 4) {
     view.bounds = zonesDoc.bounds;

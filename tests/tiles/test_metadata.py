@@ -74,8 +74,9 @@ def test_an_ogc_tileset_serves_tiles_by_matrix_row_and_col(live_url):
     assert status == 404 and "WebMercatorQuad only" in json.loads(body)["detail"]
 
 
-def test_the_style_is_valid_for_maplibre(live_url, tmp_path):
-    style = _json(f"{live_url}/tiles/style.json")
+@pytest.mark.parametrize("query", ["", "?lang=ar&plan=draft"])
+def test_the_style_is_valid_for_maplibre(live_url, tmp_path, query):
+    style = _json(f"{live_url}/tiles/style.json{query}")
     assert set(style["sources"]) == set(LAYERS)
     for layer in style["layers"]:
         if "source" in layer:
@@ -93,9 +94,27 @@ def test_the_style_is_valid_for_maplibre(live_url, tmp_path):
 
 def test_the_style_source_urls_resolve(live_url):
     style = _json(f"{live_url}/tiles/style.json?lang=ar")
-    assert style["layers"][-1]["layout"]["text-field"] == ["get", "name_ar"]
+    layers = {layer["id"]: layer for layer in style["layers"]}
+    commune = layers["territories-commune-label"]["layout"]["text-field"]
+    assert commune == ["coalesce", ["get", "name_ar"], ["get", "name_fr"], ""]
     for source in style["sources"].values():
         assert _json(source["url"])["tilejson"] == "3.0.0"
+
+
+@pytest.mark.parametrize("plan", ["approved", "draft"])
+def test_the_style_shows_one_plan_and_hides_the_other(live_url, plan):
+    style = _json(f"{live_url}/tiles/style.json?plan={plan}")
+    other = "draft" if plan == "approved" else "approved"
+    layers = {layer["id"]: layer for layer in style["layers"]}
+    # The ids the web pages rely on (frontend/README.md).
+    for id_ in ("zones-selected", "basemap-sea", "territories-commune-line"):
+        assert id_ in layers
+    for part in ("fill", "hatch", "line", "label"):
+        assert layers[f"zones-{plan}-{part}"]["layout"]["visibility"] == "visible"
+        assert layers[f"zones-{other}-{part}"]["layout"]["visibility"] == "none"
+    assert layers[f"zones-{plan}-fill"]["filter"] == ["==", ["get", "status"], plan]
+    for part in ("fill", "outline", "line", "point", "label"):
+        assert layers[f"prescriptions-{other}-{part}"]["layout"]["visibility"] == "none"
 
 
 def test_healthz_reports_database_and_listener(live_url):

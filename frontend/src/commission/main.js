@@ -17,7 +17,7 @@ import { h } from '../dom.js';
 import { initialLang, translate } from '../i18n.js';
 import { addClusteredPoints, applyLang, storedLang } from '../page.js';
 import { hatchImage } from '../patterns.js';
-import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM, HATCHES, TILE_LAYERS } from '../style.js';
+import { blankStyle, DEFAULT_CENTER, DEFAULT_ZOOM, fetchStyle, HATCHES } from '../style.js';
 import { centroid, wallClock } from '../inquiry/geo.js';
 import { THEMES } from '../inquiry/themes.js';
 import { barRows, transitionsFor } from './workspace.js';
@@ -264,10 +264,11 @@ async function fetchTileJSON(name) {
 }
 
 async function initMap() {
-  const docs = await Promise.all(TILE_LAYERS.map(fetchTileJSON));
-  const tilejson = Object.fromEntries(TILE_LAYERS.map((name, i) => [name, docs[i]]));
-  const style = buildStyle({ origin: location.origin, lang: state.lang, plan: 'draft', tilejson });
-  const bounds = tilejson.zones?.bounds;
+  const [zonesDoc, style] = await Promise.all([
+    fetchTileJSON('zones'),
+    fetchStyle({ origin: location.origin, lang: state.lang, plan: 'draft' }).catch(() => blankStyle(location.origin)),
+  ]);
+  const bounds = zonesDoc?.bounds;
   const view = bounds?.length === 4 ? { bounds, fitBoundsOptions: { padding: 8 } } : { center: DEFAULT_CENTER, zoom: DEFAULT_ZOOM };
   try {
     map = new maplibregl.Map({ container: 'com-map', style, ...view, attributionControl: false });

@@ -12,7 +12,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 
 import { h } from '../dom.js';
 import { initialLang, RTL_LANGS, translate } from '../i18n.js';
-import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM } from '../style.js';
+import { blankStyle, DEFAULT_CENTER, DEFAULT_ZOOM, fetchStyle } from '../style.js';
 import {
   classFillExpression,
   legendRows,
@@ -158,18 +158,14 @@ async function refresh() {
 // --- the maps -------------------------------------------------------------------------------
 
 async function baseStyle() {
-  // Our own basemap tiles only (no external service); the indicator layer is GeoJSON.
-  let tilejson = null;
+  // The basemap of the served style only (no external service); the indicator layer is GeoJSON.
   try {
-    const response = await fetch('/tiles/basemap.json');
-    tilejson = response.ok ? await response.json() : null;
+    const style = await fetchStyle({ origin: location.origin, lang: state.lang });
+    const sources = { basemap: style.sources.basemap };
+    return { ...style, sources, layers: style.layers.filter((l) => !l.source || l.source === 'basemap') };
   } catch {
-    tilejson = null;
+    return blankStyle(location.origin);
   }
-  const style = buildStyle({ origin: location.origin, lang: state.lang, tilejson: { basemap: tilejson } });
-  style.layers = style.layers.filter((l) => !l.source || l.source === 'basemap');
-  style.sources = { basemap: style.sources.basemap };
-  return style;
 }
 
 async function initMaps() {

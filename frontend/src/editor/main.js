@@ -19,7 +19,7 @@ import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 
 import { h } from '../dom.js';
 import { initialLang, MESSAGES, NUMBER_LOCALES, RTL_LANGS, translate } from '../i18n.js';
-import { buildStyle, FAMILY_COLORS, FONT_BOLD } from '../style.js';
+import { blankStyle, FAMILY_COLORS, fetchStyle, FONT_BOLD, withoutSources } from '../style.js';
 import {
   bboxOf,
   boxesMeet,
@@ -311,12 +311,15 @@ function zoneFeature(id) {
   return state.zones.features.find((f) => f.id === id) || null;
 }
 
-function baseStyle() {
-  // The basemap and territories of the web map; the plan itself comes from this version's zones.
-  const style = buildStyle({ origin: location.origin, lang: state.lang, plan: 'approved', tilejson: {} });
-  style.layers = style.layers.filter((l) => !/^(zones|prescriptions)-/.test(l.id));
-  for (const name of ['zones', 'prescriptions']) delete style.sources[name];
-  return style;
+async function baseStyle() {
+  // The basemap and territories of the served style; the plan itself comes from this version's
+  // zones.
+  try {
+    const style = await fetchStyle({ origin: location.origin, lang: state.lang, plan: 'approved' });
+    return withoutSources(style, ['zones', 'prescriptions']);
+  } catch {
+    return blankStyle(location.origin);
+  }
 }
 
 function addEditorLayers() {
@@ -370,10 +373,11 @@ function highlight(id) {
 
 async function initMap() {
   const ctx = state.context;
+  const style = await baseStyle();
   try {
     map = new maplibregl.Map({
       container: 'ed-map',
-      style: baseStyle(),
+      style,
       bounds: ctx.bbox,
       fitBoundsOptions: { padding: 8 },
       maxZoom: 20,

@@ -23,7 +23,7 @@ import { h } from '../dom.js';
 import { initialLang, translate } from '../i18n.js';
 import { addClusteredPoints, applyLang, storedLang } from '../page.js';
 import { hatchImage } from '../patterns.js';
-import { buildStyle, DEFAULT_CENTER, DEFAULT_ZOOM, HATCHES, TILE_LAYERS } from '../style.js';
+import { blankStyle, DEFAULT_CENTER, DEFAULT_ZOOM, fetchStyle, HATCHES } from '../style.js';
 import { centroid, observationPoints, wallClock } from './geo.js';
 import { THEMES } from './themes.js';
 
@@ -119,10 +119,11 @@ async function fetchTileJSON(name) {
 }
 
 async function initMap() {
-  const docs = await Promise.all(TILE_LAYERS.map(fetchTileJSON));
-  const tilejson = Object.fromEntries(TILE_LAYERS.map((name, i) => [name, docs[i]]));
-  const style = buildStyle({ origin: location.origin, lang: state.lang, plan: 'draft', tilejson });
-  const bounds = tilejson.zones?.bounds;
+  const [zonesDoc, style] = await Promise.all([
+    fetchTileJSON('zones'),
+    fetchStyle({ origin: location.origin, lang: state.lang, plan: 'draft' }).catch(() => blankStyle(location.origin)),
+  ]);
+  const bounds = zonesDoc?.bounds;
   const view = bounds?.length === 4 ? { bounds, fitBoundsOptions: { padding: 8 } } : { center: DEFAULT_CENTER, zoom: DEFAULT_ZOOM };
   try {
     map = new maplibregl.Map({ container: 'inq-map', style, ...view, minZoom: 7, maxZoom: 19, attributionControl: false, dragRotate: false, pitchWithRotate: false, touchPitch: false });
