@@ -23,7 +23,7 @@ import { h } from '../dom.js';
 import { initialLang, translate } from '../i18n.js';
 import { addClusteredPoints, applyLang, storedLang } from '../page.js';
 import { hatchImage } from '../patterns.js';
-import { blankStyle, DEFAULT_CENTER, DEFAULT_ZOOM, fetchStyle, HATCHES } from '../style.js';
+import { blankStyle, DEFAULT_CENTER, DEFAULT_ZOOM, fetchStyle, HATCHES, withoutSources } from '../style.js';
 import { centroid, observationPoints, wallClock } from './geo.js';
 import { THEMES } from './themes.js';
 
@@ -121,7 +121,10 @@ async function fetchTileJSON(name) {
 async function initMap() {
   const [zonesDoc, style] = await Promise.all([
     fetchTileJSON('zones'),
-    fetchStyle({ origin: location.origin, lang: state.lang, plan: 'draft' }).catch(() => blankStyle(location.origin)),
+    fetchStyle({ origin: location.origin, lang: state.lang, plan: 'draft' })
+      // This page draws the observations itself (its own sources, below).
+      .then((served) => withoutSources(served, ['observations']))
+      .catch(() => blankStyle(location.origin)),
   ]);
   const bounds = zonesDoc?.bounds;
   const view = bounds?.length === 4 ? { bounds, fitBoundsOptions: { padding: 8 } } : { center: DEFAULT_CENTER, zoom: DEFAULT_ZOOM };
