@@ -16,6 +16,44 @@ MIN_PIXELS = 1.0
 CLUSTER_PIXELS = 48.0
 
 
+# The attributes of the `indicators` layer: the keys of publish.indicator_latest (watch
+# catalogue codes, "<code>.<dimension>" for a breakdown). tests/watch/test_watch_tiles.py checks
+# them against the database, so a new indicator or dimension cannot go undeclared.
+EQUIPMENT_KINDS = ("administration", "health_centre", "market", "mosque", "school", "sports")
+ZONE_FAMILIES = (
+    "dense_housing",
+    "economic",
+    "equipment",
+    "green",
+    "mixed",
+    "no_build",
+    "rural",
+    "tourism",
+    "villas",
+)
+INDICATOR_KEYS = (
+    [
+        "population",
+        "density",
+        "builtup_area",
+        "builtup_share",
+        "builtup_share_popweighted",
+        "builtup_per_capita",
+        "lcrpgr",
+        "open_space_share",
+        "permits_count",
+        "permits_floor_area",
+    ]
+    + [f"equipment_per_1000.{kind}" for kind in EQUIPMENT_KINDS]
+    + [
+        f"{code}.{kind}"
+        for code in ("access_share", "access_2sfca")
+        for kind in ("school", "health_centre")
+    ]
+    + [f"zoning_share.{family}" for family in ZONE_FAMILIES]
+)
+
+
 @dataclass(frozen=True)
 class Layer:
     name: str
@@ -99,6 +137,15 @@ LAYERS: dict[str, Layer] = {
                 "name_ar": "String",
                 "population": "Number",
             },
+        ),
+        Layer(
+            "indicators",
+            "publish.territories",
+            "Indicateurs de la veille urbaine par commune (et par quartier dès le zoom 10): "
+            "valeur de la dernière période de chaque indicateur, sous son code, ou "
+            "<code>.<dimension> pour une ventilation (type d'équipement, famille de zones).",
+            {"level": "String", "code": "String", "name_fr": "String", "name_ar": "String"}
+            | {key: "Number" for key in INDICATOR_KEYS},
         ),
         Layer(
             "equipment",

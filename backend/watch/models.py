@@ -77,7 +77,11 @@ class IndicatorValue(models.Model):
                 name="indicator_value_unique",
             )
         ]
-        indexes = [models.Index(fields=["indicator", "level", "period"])]
+        indexes = [
+            models.Index(fields=["indicator", "level", "period"]),
+            # A unit's values at once: the `indicators` tile layer (publish.indicator_latest).
+            models.Index(fields=["level", "unit_code"], name="watch_value_unit_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.level} {self.unit_code} {self.period}"
