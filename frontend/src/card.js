@@ -115,7 +115,7 @@ export function renderLookup(data, zone, lang, pdfUrl) {
     'p',
     { class: 'card-note' },
     h('a', { class: 'button button-note', href: pdfUrl, download: '', 'data-note': '' }, t('card.note')),
-    h('span', { class: 'muted small' }, ' ', t('card.noteHint', { lang: t('card.noteLang') })),
+    h('span', { class: 'muted small' }, t('card.noteHint', { lang: t('card.noteLang') })),
   );
 
   const sections = [
