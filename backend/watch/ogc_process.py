@@ -58,7 +58,8 @@ PROCESS_METADATA = {
         "variants, CV, Atkinson, spatial Gini, Moran's I and LISA (seeded permutation "
         "inference), mapclassify breaks and priority levels for one indicator and level.",
     },
-    "jobControlOptions": ["sync-execute"],
+    # Long analyses (many cells, many permutations) can run as a job: Prefer: respond-async.
+    "jobControlOptions": ["sync-execute", "async-execute"],
     "keywords": ["veille urbaine", "disparités", "PySAL"],
     "links": [],
     "inputs": {

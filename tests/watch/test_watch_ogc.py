@@ -100,3 +100,83 @@ def test_a_long_analysis_runs_in_the_background_with_a_job_status(live_url):
     # Bad requests are refused at once, not accepted and failed later.
     status, body = _post(f"{live_url}/api/v1/watch/runs/?indicator=density&level=province", {})
     assert status == 400 and body["code"] == "no_data"
+
+
+def _wait_job(job_url: str) -> dict:
+    deadline = time.monotonic() + 120
+    job = _get(f"{job_url}?f=json")
+    while job["status"] in ("accepted", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = _get(f"{job_url}?f=json")
+    return job
+
+
+def test_the_process_runs_as_a_job_when_asked_asynchronously(watch_ogc_url, live_url):
+    from owslib.ogcapi.processes import Processes
+
+    described = _get(f"{watch_ogc_url}/processes/disparity-analysis?f=json")
+    assert "async-execute" in described["jobControlOptions"]
+    conformance = _get(f"{watch_ogc_url}/conformance?f=json")["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list" in conformance
+    assert not any(c.endswith(("/dismiss", "/callback")) for c in conformance)
+    inputs = {"indicator": "density", "level": "district", "seed": SEED, "permutations": 99}
+    # OWSLib sends Prefer: respond-async and gets 201 with the job's Location.
+    processes = Processes(watch_ogc_url, timeout=120)
+    processes.execute("disparity-analysis", inputs, async_=True)
+    job_url = processes.response_headers["Location"]
+    assert job_url.startswith(f"{watch_ogc_url}/jobs/")
+    assert processes.response_headers["Preference-Applied"] == "respond-async"
+    job = _wait_job(job_url)
+    assert job["status"] == "successful", job
+    assert job["processID"] == "disparity-analysis"
+    results = _get(f"{job_url}/results?f=json")
+    result = results["outputs"][0] if "outputs" in results else results
+    rest = _get(
+        f"{live_url}/api/v1/watch/analysis/?indicator=density&level=district"
+        f"&seed={SEED}&permutations=99"
+    )
+    assert result["moran"]["seed"] == SEED
+    assert result["moran"]["I"] == pytest.approx(rest["moran"]["I"], abs=1e-12)
+    assert result["unweighted"] == rest["unweighted"]
+    job_id = job_url.rsplit("/", 1)[1]
+    listed = _get(f"{watch_ogc_url}/jobs?f=json")["jobs"]
+    assert job_id in {j["jobID"] for j in listed}
+    # Nobody may dismiss a job: jobs have no owner to check.
+    request = urllib.request.Request(job_url, method="DELETE")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 405
+    assert _get(f"{job_url}?f=json")["status"] == "successful"
+
+
+def test_a_failing_job_says_why_in_its_status(watch_ogc_url):
+    request = urllib.request.Request(
+        f"{watch_ogc_url}/processes/disparity-analysis/execution",
+        data=json.dumps({"inputs": {"indicator": "nope", "level": "district"}}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Prefer": "respond-async"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 201
+        job_url = response.headers["Location"]
+    job = _wait_job(job_url)
+    assert job["status"] == "failed" and "the catalogue has" in job["message"]
+
+
+def test_a_zoning_lookup_is_answered_at_once_and_never_kept_as_a_job(watch_ogc_url):
+    before = {j["jobID"] for j in _get(f"{watch_ogc_url}/jobs?f=json")["jobs"]}
+    point = {"type": "Point", "coordinates": [-7.62, 33.53]}
+    request = urllib.request.Request(
+        f"{watch_ogc_url}/processes/zoning-lookup/execution",
+        data=json.dumps({"inputs": {"geometry": point}}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Prefer": "respond-async"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+        assert response.headers["Preference-Applied"] == "wait"
+        assert "Location" not in response.headers
+        json.load(response)
+    jobs = _get(f"{watch_ogc_url}/jobs?f=json")["jobs"]
+    assert {j["jobID"] for j in jobs} == before
+    assert all(j["processID"] != "zoning-lookup" for j in jobs)

@@ -20,6 +20,7 @@ from .crs import STORAGE_CRS, SUPPORTED_CRS
 PROVIDER = "publish.ogc.provider.PublishProvider"
 PROCESS = "publish.ogc.process.ZoningLookupProcessor"
 WATCH_PROCESS = "watch.ogc_process.DisparityAnalysisProcessor"
+JOB_MANAGER = "publish.ogc.jobs.JobManager"
 # The site's public URL (EU_PUBLIC_URL) prefixes every link; pygeoapi reads it at start-up.
 PUBLIC_URL = "${EU_PUBLIC_URL:-http://127.0.0.1:8000}"
 DEFAULT_URL = PUBLIC_URL + "/ogc"
@@ -212,7 +213,12 @@ def tiles_link(view: str) -> dict:
     }
 
 
-def build(conn: psycopg.Connection, role: str, progress: Callable | None = None) -> dict:
+def build(
+    conn: psycopg.Connection,
+    role: str,
+    progress: Callable | None = None,
+    jobs_dir: Path | None = None,
+) -> dict:
     """The whole pygeoapi configuration, from the views the reader can read."""
     views = introspect(conn)
     tiles = _tile_layers()
@@ -227,14 +233,14 @@ def build(conn: psycopg.Connection, role: str, progress: Callable | None = None)
     resources["zoning-lookup"] = {"type": "process", "processor": {"name": PROCESS}}
     resources["disparity-analysis"] = {"type": "process", "processor": {"name": WATCH_PROCESS}}
     return {
-        "server": _server(),
+        "server": _server(jobs_dir or ogc_dir() / "jobs"),
         "logging": {"level": "ERROR"},
         "metadata": _metadata(),
         "resources": resources,
     }
 
 
-def _server() -> dict:
+def _server(jobs_dir: Path) -> dict:
     return {
         "bind": {"host": "127.0.0.1", "port": 8000},
         "url": DEFAULT_URL,
@@ -247,7 +253,12 @@ def _server() -> dict:
         "limits": dict(DEFAULT_LIMITS),
         # The HTML pages' Leaflet map: no external tile service (ARCHITECTURE.md).
         "map": {"url": "data:,", "attribution": "e-urbanisme"},
-        "manager": {"name": "Dummy", "connection": None, "output_dir": None},
+        # Asynchronous jobs (Prefer: respond-async) and their results, in files (jobs.py).
+        "manager": {
+            "name": JOB_MANAGER,
+            "connection": str(jobs_dir / "jobs.json"),
+            "output_dir": str(jobs_dir),
+        },
     }
 
 
@@ -290,7 +301,7 @@ def write(
     out_dir = out_dir or ogc_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     with psycopg.connect(conninfo or db.conninfo(role), autocommit=True) as conn:
-        config = build(conn, role, progress)
+        config = build(conn, role, progress, out_dir / "jobs")
     config_path, openapi_path = out_dir / "pygeoapi.yml", out_dir / "openapi.yml"
     tmp = config_path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))

@@ -7,6 +7,9 @@
 - CQL2 text and JSON in `filter` (pygeoapi 0.21 parses ECQL only and refuses
   `filter-lang=cql2-text`): the filter is checked here first, so a malformed one gets a 400 that
   says what is wrong, and pygeoapi's parser is pointed at ours.
+- Processes: asynchronous jobs (`jobs.JobManager`) may be listed and read by anyone, but not
+  dismissed (DELETE /ogc/jobs/{id} is refused: jobs carry no owner to check), and a synchronous
+  answer carries no Location (pygeoapi adds one to a job that was never kept).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from . import config, files
 PREFIX = "/ogc"
 ITEMS_PATH = re.compile(r"^/collections/[^/]+/items/?$")
 EXECUTION_PATH = re.compile(r"^/processes/[^/]+/execution/?$")
+JOB_PATH = re.compile(r"^/jobs/[^/]+/?$")
+ERR_DISMISS = "Jobs cannot be dismissed here; a finished job's result stays available."
 JSON_TYPES = ("application/json", "application/geo+json", "application/query-cql-json")
 ERR_POST_TYPE = (
     "POST to {path} takes a JSON body (Content-Type: application/json); for items, a CQL2 "
@@ -73,7 +78,8 @@ RECORDS = "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/{cls}"
 CONFORMANCE_RECORDS = [RECORDS.format(cls=c) for c in ("core", "sorting", "json", "html")]
 PROCESSES = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/{cls}"
 CONFORMANCE_PROCESSES = [
-    PROCESSES.format(cls=c) for c in ("ogc-process-description", "core", "json", "oas30")
+    PROCESSES.format(cls=c)
+    for c in ("ogc-process-description", "core", "json", "oas30", "job-list")
 ]
 
 
@@ -183,6 +189,18 @@ async def _check_post(scope, sub_path: str, receive):
     return (None if ok else ERR_EXECUTE_BODY), replay
 
 
+def _without_location_unless_created(send):
+    """Drop the Location header of an execution answer that is not 201 (a job accepted)."""
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start" and message["status"] != 201:
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"location"]
+            message = dict(message, headers=headers)
+        await send(message)
+
+    return wrapped
+
+
 class OgcMount:
     """ASGI app for everything under /ogc/ (pygeoapi loaded on the first request)."""
 
@@ -210,6 +228,10 @@ class OgcMount:
                 return await _reply(
                     send, 400, {"code": "InvalidParameterValue", "description": problem}
                 )
+            if EXECUTION_PATH.match(sub_path):
+                send = _without_location_unless_created(send)
+        if scope["type"] == "http" and scope["method"] == "DELETE" and JOB_PATH.match(sub_path):
+            return await _reply(send, 405, {"code": "NotAllowed", "description": ERR_DISMISS})
         if scope["type"] == "http" and ITEMS_PATH.match(sub_path) and scope["query_string"]:
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             params = dict(pairs)
