@@ -6,6 +6,8 @@ import json
 import math
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -45,6 +47,16 @@ ERR_PLAN = "`plan` must be one of: {plans}."
 ERR_LANG = "`lang` must be one of: {langs}."
 
 
+PLACE_PARAMETERS = [
+    OpenApiParameter("lon", float, description="Longitude (WGS 84), with `lat`."),
+    OpenApiParameter("lat", float, description="Latitude (WGS 84), with `lon`."),
+    OpenApiParameter("zone", int, description="A published zone id (the note at a point in it)."),
+    OpenApiParameter("geometry", str, description="A GeoJSON Point or parcel polygon, in `crs`."),
+    OpenApiParameter("crs", str, description="CRS of `geometry`: CRS84 (default), EPSG:26191..."),
+    OpenApiParameter("plan", str, enum=list(note.PLANS), description="Only this plan's zones."),
+]
+
+
 def _query_place(params) -> tuple[dict, str | None, str | None]:
     """The place (GeoJSON), its CRS and the plan status asked for, from the query string."""
     plan = params.get("plan") or None
@@ -75,6 +87,7 @@ def _query_place(params) -> tuple[dict, str | None, str | None]:
     raise Refused(ERR_PLACE, code="bad_place")
 
 
+@extend_schema(parameters=PLACE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def lookup(request):
@@ -86,6 +99,13 @@ def lookup(request):
     return Response(data)
 
 
+@extend_schema(
+    parameters=[
+        *PLACE_PARAMETERS,
+        OpenApiParameter("lang", str, enum=list(note.LANGS), description="fr (default) or ar."),
+    ],
+    responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def lookup_note(request):
