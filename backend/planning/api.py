@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from common.errors import Refused
 
 from . import selectors, services, transfer
+from .access import editable, editable_version, readable, readable_version
 from .models import PlanningEvent, PlanVersion, Zone
 from .serializers import PlanningEventSerializer, ZoneEditSerializer
 
@@ -59,7 +60,7 @@ class VersionZones(APIView):
     serializer_class = ZoneEditSerializer
 
     def post(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion, pk=version_id)
+        version = editable_version(request.user, version_id)
         serializer = ZoneEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
@@ -75,10 +76,10 @@ class ZoneEdit(APIView):
     serializer_class = ZoneEditSerializer
 
     def get(self, request, pk: int):
-        return _zone_response(get_object_or_404(Zone, pk=pk))
+        return _zone_response(readable(request.user, Zone, pk))
 
     def patch(self, request, pk: int):
-        zone = get_object_or_404(Zone, pk=pk)
+        zone = editable(request.user, Zone, pk)
         revision = if_match_revision(request, zone)
         serializer = ZoneEditSerializer(zone, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -90,7 +91,7 @@ class ZoneEdit(APIView):
         return _zone_response(zone)
 
     def delete(self, request, pk: int):
-        zone = get_object_or_404(Zone, pk=pk)
+        zone = editable(request.user, Zone, pk)
         services.zone_delete(
             zone=zone, by=request.user, if_revision=if_match_revision(request, zone)
         )
@@ -104,7 +105,8 @@ class ZoneHistory(APIView):
     serializer_class = PlanningEventSerializer
 
     def get(self, request, pk: int):
-        zone = get_object_or_404(Zone, pk=pk)
+        # The history is an editing tool: it shows a draft's states before they were public.
+        zone = editable(request.user, Zone, pk)
         return Response(PlanningEventSerializer(services.zone_history(zone=zone), many=True).data)
 
 
@@ -115,7 +117,7 @@ class ZoneRestore(APIView):
     serializer_class = ZoneEditSerializer
 
     def post(self, request, pk: int, event_id: int):
-        zone = get_object_or_404(Zone, pk=pk)
+        zone = editable(request.user, Zone, pk)
         event = get_object_or_404(PlanningEvent, pk=event_id)
         return _zone_response(services.zone_restore(zone=zone, event=event, by=request.user))
 
@@ -126,7 +128,7 @@ class VersionClone(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion, pk=version_id)
+        version = editable_version(request.user, version_id)
         label = str(request.data.get("label") or f"Révision de la version {version.number}")
         clone = services.version_clone(version=version, label=label, by=request.user)
         return Response(
@@ -136,14 +138,8 @@ class VersionClone(APIView):
 
 
 def _visible_version(request, version_id: int) -> PlanVersion:
-    """Staff see every version; the public only those in publish.plan_versions."""
-    version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
-    if not request.user.is_authenticated:
-        from publish.models import PublishedPlanVersion
-
-        if not PublishedPlanVersion.objects.filter(pk=version_id).exists():
-            raise Http404
-    return version
+    """What the public sees (publish.plan_versions), and private drafts to their agency."""
+    return readable_version(request.user, version_id)
 
 
 class VersionReport(APIView):
@@ -152,7 +148,7 @@ class VersionReport(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+        version = readable_version(request.user, version_id)
         return Response(selectors.version_report(version=version))
 
 
@@ -189,7 +185,7 @@ class VersionImport(APIView):
     parser_classes = [MultiPartParser]
 
     def post(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion, pk=version_id)
+        version = editable_version(request.user, version_id)
         upload = request.FILES.get("file")
         if upload is None:
             raise Refused(ERR_NO_FILE, code="no_file")

@@ -19,8 +19,9 @@ from common.api import GeoJSONGeometryField, parse_srid
 from common.errors import Refused
 
 from . import jobs, reshape
+from .access import editable, editable_version, readable, readable_version, user_may_edit
 from .api import ERR_NO_FILE, ERR_UPLOAD_SIZE, _zone_response, etag, if_match_revision
-from .models import ImportJob, PlanVersion, Zone, ZoneCode
+from .models import ImportJob, Zone, ZoneCode
 from .serializers import ZoneEditSerializer
 
 ERR_BBOX = (
@@ -49,21 +50,13 @@ def _bbox(text: str | None) -> Polygon | None:
     return Polygon.from_bbox((west, south, east, north))
 
 
-def user_may_edit(user, version: PlanVersion) -> bool:
-    """Planners of the document's agency and administrators may edit (the services re-check)."""
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.agency_id == version.document.agency_id)
-    )
-
-
 class VersionContext(APIView):
     """What the editor needs to start: the version, its document, code list and extent."""
 
     permission_classes = [IsAuthenticated]
 
     def get(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+        version = readable_version(request.user, version_id)
         document = version.document
         codes = ZoneCode.objects.filter(document=document).values(
             "code",
@@ -106,7 +99,7 @@ class VersionZoneFeatures(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion, pk=version_id)
+        version = readable_version(request.user, version_id)
         zones = Zone.objects.filter(version=version)
         bbox = _bbox(request.query_params.get("bbox"))
         if bbox is not None:
@@ -141,7 +134,7 @@ class ZoneSplit(APIView):
     serializer_class = SplitSerializer
 
     def post(self, request, pk: int):
-        zone = get_object_or_404(Zone, pk=pk)
+        zone = editable(request.user, Zone, pk)
         revision = if_match_revision(request, zone)
         serializer = SplitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -161,10 +154,10 @@ class ZoneMerge(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request, pk: int):
-        zone = get_object_or_404(Zone, pk=pk)
+        zone = editable(request.user, Zone, pk)
         revision = if_match_revision(request, zone)
         try:
-            other = get_object_or_404(Zone, pk=int(request.data["other"]))
+            other = readable(request.user, Zone, int(request.data["other"]))
             other_revision = int(request.data["other_revision"])
         except (KeyError, TypeError, ValueError) as exc:
             raise Refused(ERR_OTHER_ZONE, code="bad_other") from exc
@@ -185,7 +178,7 @@ class VersionImportJobs(APIView):
     parser_classes = [MultiPartParser]
 
     def post(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+        version = editable_version(request.user, version_id)
         upload = request.FILES.get("file")
         if upload is None:
             raise Refused(ERR_NO_FILE, code="no_file")

@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 from common.api import GeoJSONGeometryField, parse_srid
 
 from . import prescriptions as services
+from .access import editable, editable_version, readable
 from .api import etag, if_match_revision
-from .models import PlanningEvent, PlanVersion, Prescription
+from .models import PlanningEvent, Prescription
 from .serializers import PlanningEventSerializer
 
 
@@ -80,7 +81,7 @@ class VersionPrescriptions(APIView):
     serializer_class = PrescriptionEditSerializer
 
     def post(self, request, version_id: int):
-        version = get_object_or_404(PlanVersion, pk=version_id)
+        version = editable_version(request.user, version_id)
         serializer = PrescriptionEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.prescription_create(
@@ -96,10 +97,10 @@ class PrescriptionEdit(APIView):
     serializer_class = PrescriptionEditSerializer
 
     def get(self, request, pk: int):
-        return _response(get_object_or_404(Prescription, pk=pk))
+        return _response(readable(request.user, Prescription, pk))
 
     def patch(self, request, pk: int):
-        item = get_object_or_404(Prescription, pk=pk)
+        item = editable(request.user, Prescription, pk)
         revision = _if_match(request, item)
         serializer = PrescriptionEditSerializer(item, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -115,7 +116,7 @@ class PrescriptionEdit(APIView):
         return _response(item)
 
     def delete(self, request, pk: int):
-        item = get_object_or_404(Prescription, pk=pk)
+        item = editable(request.user, Prescription, pk)
         try:
             services.prescription_delete(
                 prescription=item, by=request.user, if_revision=_if_match(request, item)
@@ -132,7 +133,7 @@ class PrescriptionHistory(APIView):
     serializer_class = PlanningEventSerializer
 
     def get(self, request, pk: int):
-        item = get_object_or_404(Prescription, pk=pk)
+        item = editable(request.user, Prescription, pk)
         events = services.prescription_history(prescription=item)
         return Response(PlanningEventSerializer(events, many=True).data)
 
@@ -144,7 +145,7 @@ class PrescriptionRestore(APIView):
     serializer_class = PrescriptionEditSerializer
 
     def post(self, request, pk: int, event_id: int):
-        item = get_object_or_404(Prescription, pk=pk)
+        item = editable(request.user, Prescription, pk)
         event = get_object_or_404(PlanningEvent, pk=event_id)
         restored = services.prescription_restore(prescription=item, event=event, by=request.user)
         return _response(restored)

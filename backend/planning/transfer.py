@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -37,8 +38,23 @@ ERR_EMPTY = "The file holds no polygon."
 ERR_IMPORT = "Import refused, nothing was written: {count} problem(s) in the resulting version."
 ERR_ZIP = "The zip holds no .shp file, or more than one."
 ERR_TOO_BIG = "The archive expands to more than {limit} MB: refused."
+ERR_BAD_ZIP = "The file is not a zip archive that can be read ({error}): zip the Shapefile again."
+
+ERR_CONTENT = (
+    "The file {name!r} is named as {kind} but its content is not {kind}: export it again from "
+    "your GIS or CAD software."
+)
 
 MAX_UNZIPPED = 500 * 1024 * 1024
+# What each kind of file starts with. GDAL picks its driver by content, not by name: without
+# this check, a VRT named zones.geojson would read any file or database the server can reach.
+SIGNATURES = {
+    ".gpkg": re.compile(rb"SQLite format 3\x00"),
+    ".geojson": re.compile(rb"(\xef\xbb\xbf)?\s*\{"),
+    ".json": re.compile(rb"(\xef\xbb\xbf)?\s*\{"),
+    ".dxf": re.compile(rb"\s*(0\s+SECTION|999\s)|AutoCAD Binary DXF"),
+    ".shp": re.compile(rb"\x00\x00\x27\x0a"),
+}
 # DXF: closed polylines are the zones CAD users draw; read them as polygons.
 pyogrio.set_gdal_config_options({"DXF_CLOSED_LINE_AS_POLYGON": "TRUE"})
 # Source column names (lower case) recognised without a mapping, as in CNIG and agency files.
@@ -86,19 +102,33 @@ class ImportResult:
 
 
 def _unzip_shapefile(data: bytes, workdir: Path) -> Path:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        # Zip bombs: refuse by the declared sizes before extracting anything.
-        if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED:
-            raise Refused(ERR_TOO_BIG.format(limit=MAX_UNZIPPED // 2**20), code="too_big")
-        shps = [n for n in archive.namelist() if n.lower().endswith(".shp")]
-        if len(shps) != 1:
-            raise Refused(ERR_ZIP, code="bad_zip")
-        for info in archive.infolist():
-            # Path traversal: keep only the base name of every member.
-            name = Path(info.filename).name
-            if name and not info.is_dir():
-                (workdir / name).write_bytes(archive.read(info))
-        return workdir / Path(shps[0]).name
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Zip bombs: refuse by the declared sizes before extracting anything. A member that
+            # lies about its size is cut at the declared size and fails its CRC (BadZipFile).
+            if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED:
+                raise Refused(ERR_TOO_BIG.format(limit=MAX_UNZIPPED // 2**20), code="too_big")
+            shps = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+            if len(shps) != 1:
+                raise Refused(ERR_ZIP, code="bad_zip")
+            for info in archive.infolist():
+                # Path traversal: keep only the base name of every member.
+                name = Path(info.filename).name
+                if name and not info.is_dir():
+                    (workdir / name).write_bytes(archive.read(info))
+            shp = workdir / Path(shps[0]).name
+            _check_content(shp.read_bytes()[:64], name=shps[0], suffix=".shp", kind="Shapefile")
+            return shp
+    # Not a zip, a damaged or lying one, encrypted or compressed in a way zipfile cannot read.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        raise Refused(ERR_BAD_ZIP.format(error=exc), code="bad_zip") from exc
+
+
+def _check_content(head: bytes, *, name: str, suffix: str, kind: str) -> None:
+    if not SIGNATURES[suffix].match(head):
+        raise Refused(
+            ERR_CONTENT.format(name=Path(name).name, kind=kind), code="spoofed_type", status=415
+        )
 
 
 def read_zones(
@@ -114,6 +144,7 @@ def read_zones(
             path = workdir / f"upload{suffix}"
             path.write_bytes(data)
             kind = {".gpkg": "GeoPackage", ".dxf": "DXF"}.get(suffix, "GeoJSON")
+            _check_content(data[:64], name=name, suffix=suffix, kind=kind)
         else:
             raise Refused(ERR_FORMAT.format(name=name), code="unsupported_format", status=415)
         try:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 
+from common.errors import Refused
+
 from . import selectors
+from .access import readable_version
 from .models import PlanVersion
 
 FINDINGS = [
@@ -27,7 +30,10 @@ FINDINGS = [
 @login_required
 def version_report(request: HttpRequest, version_id: int) -> HttpResponse:
     """The validation report of a version as a readable page (the JSON is in the API)."""
-    version = get_object_or_404(PlanVersion.objects.select_related("document"), pk=version_id)
+    try:
+        version = readable_version(request.user, version_id)
+    except Refused as exc:
+        return HttpResponseForbidden(exc.message, content_type="text/plain; charset=utf-8")
     report = selectors.version_report(version=version)
     sections = [
         {"key": key, "title_fr": fr, "title_ar": ar, "rows": report[key]}
@@ -50,7 +56,6 @@ ERR_NOT_YOUR_AGENCY = (
 def editor(request: HttpRequest, version_id: int) -> HttpResponse:
     """Serve the built zoning editor of a version (its agency's planners and admins only)."""
     from django.contrib.auth.views import redirect_to_login
-    from django.http import HttpResponseForbidden
     from django.middleware.csrf import get_token
 
     from .editor_api import user_may_edit

@@ -95,9 +95,16 @@ def test_the_context_says_a_frozen_version_is_not_editable(planner_client, demo_
     assert body["editable"] is False and body["frozen"] is True
 
 
-def test_the_context_says_another_agency_may_not_edit(client, draft, other_agency_planner):
+def test_the_context_says_another_agency_may_not_edit(client, demo_document, other_agency_planner):
     client.force_login(other_agency_planner)
-    assert client.get(f"/api/v1/planning/versions/{draft.pk}/").json()["editable"] is False
+    approved = demo_document.versions.get(stage=VersionStage.APPROVED)
+    assert client.get(f"/api/v1/planning/versions/{approved.pk}/").json()["editable"] is False
+
+
+def test_another_agency_cannot_read_a_private_draft(client, draft, other_agency_planner):
+    client.force_login(other_agency_planner)
+    response = client.get(f"/api/v1/planning/versions/{draft.pk}/")
+    assert response.status_code == 403 and "planners of" in response.json()["detail"]
 
 
 def test_zones_come_as_geojson_and_a_bbox_narrows_them(planner_client, draft):

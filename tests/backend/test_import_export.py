@@ -135,7 +135,7 @@ def test_import_through_the_api(planner_client, draft, source_26191, tmp_path):
     ("name", "data", "message"),
     [
         ("zones.txt", b"hello", "Unsupported file"),
-        ("zones.gpkg", b"not a geopackage", "could not be read as GeoPackage"),
+        ("zones.gpkg", b"not a geopackage", "content is not GeoPackage"),
         ("zones.zip", b"PK\x05\x06" + b"\0" * 18, "no .shp file"),
     ],
 )
