@@ -11,9 +11,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def envstr(name: str, default: str | None = None) -> str:
-    """Return a string variable; without a default it is required."""
+    """Return a string variable; without a default it is required, and must not be empty."""
     value = os.environ.get(name, default)
-    if value is None:
+    if value is None or (default is None and not value.strip()):
         raise ImproperlyConfigured(f"The environment variable {name} is required.")
     return value
 
