@@ -41,6 +41,7 @@ INDICATOR_KEYS = (
         "builtup_per_capita",
         "lcrpgr",
         "open_space_share",
+        "open_space_access",
         "permits_count",
         "permits_floor_area",
     ]

@@ -10,6 +10,8 @@ HEALTH_DISTANCE_M = 2000.0
 TWO_SFCA_CATCHMENT_M = {"school": 1500.0, "health_centre": 3000.0}
 PER_INHABITANTS = 1000.0
 ACCESS_KINDS = {"school": SCHOOL_DISTANCE_M, "health_centre": HEALTH_DISTANCE_M}
+# SDG 11.7.1 part 2 (UN-Habitat): within 400 m walking distance of an open public space.
+OPEN_SPACE_DISTANCE_M = 400.0
 
 TERRITORY = "Territoire e-urbanisme (communes, quartiers, population légale)"
 EQUIPMENT = "Inventaire des équipements publics (territory.Equipment)"
@@ -161,6 +163,19 @@ CATALOGUE: list[Definition] = [
         "الفضاء العمومي المفتوح",
         "Open public space (SDG 11.7.1)",
         "(zones vertes + réservations d'espaces verts + emprises de voirie) / surface bâtie x 100",
+        "%",
+        f"{ZONING}; {RASTERS}",
+    ),
+    Definition(
+        "open_space_access",
+        "Population proche d'un espace public ouvert (ODD 11.7.1, partie 2)",
+        "السكان القريبون من فضاء عمومي مفتوح",
+        "Population near open public space (SDG 11.7.1, part 2)",
+        f"population des mailles 100 m dont le centre est à moins de "
+        f"{OPEN_SPACE_DISTANCE_M:.0f} m à vol d'oiseau (distance euclidienne en EPSG:26191, "
+        "non la distance de marche d'ONU-Habitat, faute de réseau piéton) d'un espace public "
+        "ouvert (zones vertes et réservations d'espaces verts du plan approuvé) / population "
+        "x 100",
         "%",
         f"{ZONING}; {RASTERS}",
     ),

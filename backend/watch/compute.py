@@ -426,6 +426,40 @@ def open_space(units: gpd.GeoDataFrame, builtup_m2: pd.Series, period: str) -> l
     return _two_levels("open_space_share", period, units, space, builtup_m2, PERCENT)
 
 
+def open_spaces() -> np.ndarray:
+    """Open public spaces in the metric CRS: green zones and green reservations (approved)."""
+    rows = _fetch(
+        "SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM publish.zones"
+        " WHERE status = 'approved' AND family = 'green'"
+        " UNION ALL SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM publish.prescriptions"
+        " WHERE status = 'approved' AND kind = 'green_reservation'"
+        " AND GeometryType(geom) LIKE '%%POLYGON'",
+        [METRIC_SRID, METRIC_SRID],
+    )
+    return shapely.from_wkb([bytes(r[0]) for r in rows])
+
+
+def near_share(grid: PopulationGrid, places: np.ndarray, distance: float, n: int) -> pd.Series:
+    """Per unit, the population of the cells whose centre lies within `distance` (straight
+    line, metres; 0 inside) of one of `places`."""
+    if len(places) == 0:
+        return pd.Series(np.zeros(n))
+    tree = shapely.STRtree(places)
+    hits, _ = tree.query(shapely.points(grid.xy), predicate="dwithin", distance=distance)
+    near = np.zeros(len(grid.xy), dtype=bool)
+    near[hits] = True
+    return _unit_sums(grid, grid.pop * near, n)
+
+
+def open_space_access(units: gpd.GeoDataFrame, grid: PopulationGrid, period: str) -> list[Row]:
+    """SDG 11.7.1 part 2: share of the population within 400 m of an open public space."""
+    n = len(units)
+    near = near_share(grid, open_spaces(), cat.OPEN_SPACE_DISTANCE_M, n)
+    return _two_levels(
+        "open_space_access", period, units, near, _unit_sums(grid, grid.pop, n), PERCENT
+    )
+
+
 GRID_CELL_M = 1000
 
 

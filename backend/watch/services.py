@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,11 +78,11 @@ def indicators_compute(
     ]
     if rasters_dir is not None:
         raster = compute._raster(rasters_dir, "population")
+        # Read once, for both access steps.
+        grid = functools.cache(lambda: compute.population_grid(units, raster))
         steps += [
-            (
-                "access",
-                lambda: compute.access(units, compute.population_grid(units, raster), period),
-            ),
+            ("access", lambda: compute.access(units, grid(), period)),
+            ("open space access", lambda: compute.open_space_access(units, grid(), period)),
             (
                 "rasters",
                 lambda: compute.builtup(units, rasters_dir, period, base_period, base_population),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from watch import measures as m
-from watch.compute import lcrpgr, two_step_fca
+from watch.compute import PopulationGrid, lcrpgr, near_share, two_step_fca
 
 
 def test_gini_of_equal_values_is_zero_and_of_one_holder_is_1_minus_1_over_n():
@@ -115,3 +115,23 @@ def test_priority_levels_put_the_most_deprived_first():
     assert levels == [1, 1, 2, 2, 3, 3, 4, 4]
     levels = m.priority_levels([1, 2, 3, 4, 5, 6, 7, 8], higher_is_better=False, levels=4)
     assert levels == [4, 4, 3, 3, 2, 2, 1, 1]
+
+
+def test_open_space_access_by_hand():
+    """SDG 11.7.1 part 2: people within 400 m (straight line) of an open public space."""
+    import shapely
+
+    # One 100 m x 100 m park at x in [0, 100], y in [0, 100] (metres).
+    park = np.array([shapely.box(0, 0, 100, 100)])
+    # Unit 0: a cell inside the park (0 m), one 400 m east of its edge (at 500), one 401 m
+    # east (at 501). Unit 1: a cell 300 m north and 300 m east of its corner (424.3 m away).
+    grid = PopulationGrid(
+        xy=np.array([[50.0, 50.0], [500.0, 50.0], [501.0, 50.0], [400.0, 400.0]]),
+        pop=np.array([10.0, 20.0, 30.0, 40.0]),
+        unit=np.array([0, 0, 0, 1]),
+    )
+    near = near_share(grid, park, 400.0, 2)
+    assert list(near) == [10.0 + 20.0, 0.0]
+    # Share of unit 0: 30 / 60 = 50 %; of unit 1: 0 %.
+    assert list(near / np.bincount(grid.unit, grid.pop) * 100) == [50.0, 0.0]
+    assert list(near_share(grid, park[:0], 400.0, 2)) == [0.0, 0.0]

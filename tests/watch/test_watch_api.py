@@ -34,6 +34,7 @@ def test_the_demo_has_every_indicator_of_the_catalogue_computed(client):
         "permits_count",
         "lcrpgr",
         "open_space_share",
+        "open_space_access",
         "builtup_share_popweighted",
     }
     for indicator in body:
