@@ -180,3 +180,21 @@ def test_a_zoning_lookup_is_answered_at_once_and_never_kept_as_a_job(watch_ogc_u
     jobs = _get(f"{watch_ogc_url}/jobs?f=json")["jobs"]
     assert {j["jobID"] for j in jobs} == before
     assert all(j["processID"] != "zoning-lookup" for j in jobs)
+
+
+@pytest.mark.parametrize(
+    ("lang", "values_title", "catalogue_title", "keyword"),
+    [
+        ("fr", "Valeurs des indicateurs", "Indicateurs de l'observatoire urbain", "veille urbaine"),
+        ("ar", "قيم المؤشرات", "مؤشرات المرصد الحضري", "الرصد الحضري"),
+    ],
+)
+def test_indicator_collections_are_titled_in_french_and_arabic(
+    watch_ogc_url, lang, values_title, catalogue_title, keyword
+):
+    values = _get(f"{watch_ogc_url}/collections/indicator_values?f=json&lang={lang}")
+    assert values["title"] == values_title
+    assert keyword in values["keywords"] and values["description"]
+    catalogue = _get(f"{watch_ogc_url}/collections/indicators?f=json&lang={lang}")
+    assert catalogue["title"] == catalogue_title
+    assert keyword in catalogue["keywords"]

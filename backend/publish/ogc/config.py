@@ -30,7 +30,12 @@ EMPTY_BBOX = [-17.1, 21.4, -1.0, 35.9]
 TILES_PATH = "/tiles/ogc/tilesets/{layer}"
 TITLE_COLUMNS = ("label_fr", "name_fr", "title", "title_fr", "label", "document_code")
 
-# French and Arabic titles and descriptions; "kind": "record" makes an OGC API Records catalogue.
+# French and Arabic titles, descriptions and (optionally) keywords; "kind": "record" makes an
+# OGC API Records catalogue.
+WATCH_KEYWORDS = {
+    "fr": ["veille urbaine", "indicateurs", "ODD 11", "disparités territoriales", "Maroc"],
+    "ar": ["الرصد الحضري", "المؤشرات", "هدف التنمية المستدامة 11", "الفوارق المجالية", "المغرب"],
+}
 TITLES: dict[str, dict] = {
     "zones": {
         "title": {"fr": "Zones des plans d'aménagement", "ar": "مناطق تصاميم التهيئة"},
@@ -98,6 +103,7 @@ TITLES: dict[str, dict] = {
             "fr": "Le catalogue des indicateurs : définition, unité, source et méthode.",
             "ar": "فهرس المؤشرات: التعريف والوحدة والمصدر والمنهجية.",
         },
+        "keywords": WATCH_KEYWORDS,
     },
     "indicator_values": {
         "title": {"fr": "Valeurs des indicateurs", "ar": "قيم المؤشرات"},
@@ -106,6 +112,7 @@ TITLES: dict[str, dict] = {
             "et par période, avec la géométrie de l'unité.",
             "ar": "قيم المؤشرات حسب الوحدة الترابية والفترة، مع هندسة الوحدة.",
         },
+        "keywords": WATCH_KEYWORDS,
     },
     "plan_documents": {
         "kind": "record",
@@ -192,7 +199,9 @@ def collection(view: str, columns: dict[str, str], bbox: list[float], role: str)
         "type": "collection",
         "title": meta.get("title", {"fr": view, "ar": view}),
         "description": meta.get("description", {"fr": view, "ar": view}),
-        "keywords": {"fr": ["urbanisme", "Maroc", view], "ar": ["التعمير", "المغرب"]},
+        "keywords": meta.get(
+            "keywords", {"fr": ["urbanisme", "Maroc", view], "ar": ["التعمير", "المغرب"]}
+        ),
         "links": [],
         "extents": {"spatial": {"bbox": bbox, "crs": STORAGE_CRS}},
         "limits": dict(DEFAULT_LIMITS),
