@@ -306,8 +306,13 @@ def download(server: dict, out: Path, timeout: float) -> dict:
             timeout=timeout,
         )
         seconds = time.perf_counter() - t0
+        error = None
     except subprocess.TimeoutExpired:
-        seconds = None
+        seconds, error = None, "timeout"
+    except subprocess.CalledProcessError as err:
+        # Report what GDAL said rather than losing the whole run.
+        seconds, error = None, err.stderr.decode(errors="replace").strip()[-2000:]
+        print(f"  ogr2ogr failed: {error}", flush=True)
     count = None
     if out.exists():
         info = subprocess.run(
@@ -321,7 +326,7 @@ def download(server: dict, out: Path, timeout: float) -> dict:
             ),
             None,
         )
-    return {"seconds": seconds, "features": count}
+    return {"seconds": seconds, "features": count, "error": error}
 
 
 def main() -> int:
@@ -412,7 +417,8 @@ def table(results: dict) -> str:
         if not d:
             cells.append("n/a")
         elif d["seconds"] is None:
-            cells.append(f"timed out ({d['features']} features)")
+            what = "timed out" if d.get("error") in (None, "timeout") else "ogr2ogr failed"
+            cells.append(f"{what} ({d['features']} features)")
         else:
             cells.append(f"{d['seconds']:.1f} s, {d['features']} features")
     lines.append("| full ogr2ogr download | | " + " | ".join(cells) + " |")

@@ -10,6 +10,8 @@
 - Processes: asynchronous jobs (`jobs.JobManager`) may be listed and read by anyone, but not
   dismissed (DELETE /ogc/jobs/{id} is refused: jobs carry no owner to check), and a synchronous
   answer carries no Location (pygeoapi adds one to a job that was never kept).
+- Items answered in JSON carry the page as PostgreSQL wrote it, not parsed and written again
+  (`rawjson`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 from pygeofilter.parsers.ecql import parse as parse_ecql
 
-from . import config, files
+from . import config, files, rawjson
 
 PREFIX = "/ogc"
 ITEMS_PATH = re.compile(r"^/collections/[^/]+/items/?$")
@@ -134,6 +136,7 @@ def load_app():
     os.environ["PYGEOAPI_CONFIG"] = str(cfg)
     os.environ["PYGEOAPI_OPENAPI"] = str(oas)
     _declare_conformance()
+    rawjson.install()
     from pygeoapi.starlette_app import APP
 
     return APP

@@ -28,7 +28,7 @@ from pygeoapi.provider.base import (
     ProviderQueryError,
 )
 
-from . import db
+from . import db, rawjson
 from .cql import Clause, FilterError, to_sql
 from .crs import output_crs
 
@@ -423,24 +423,46 @@ class PublishProvider(BaseProvider):
         if limit:
             after, skip = self._start(conn, key, where, offset, sortby)
             page = self._page_sql(where, after, skip, limit, sortby, feature)
+        raw = rawjson.wanted() and not self.links_column
+        page_columns = self._page_columns(raw)
         if total is not None:
-            query, params = sql.SQL("SELECT {}").format(page.sql), page.params
-            features = conn.execute(query, params).fetchone()[0]
+            query = sql.SQL("SELECT {} FROM (SELECT {} AS p OFFSET 0) r").format(
+                page_columns, page.sql
+            )
+            features, last_id = self._page_result(conn.execute(query, page.params).fetchone(), raw)
             matched, estimated = total, False
         else:
             cte, columns, sample_params = self._sample_sql(where)
-            query = sql.SQL("{} SELECT {}, {}").format(cte, columns, page.sql)
-            count, first, kth, last, features = conn.execute(
-                query, [*sample_params, *page.params]
-            ).fetchone()
+            query = sql.SQL("{} SELECT {}, {} FROM (SELECT {} AS p OFFSET 0) r").format(
+                cte, columns, page_columns, page.sql
+            )
+            row = conn.execute(query, [*sample_params, *page.params]).fetchone()
+            count, first, kth, last = row[:4]
+            features, last_id = self._page_result(row[4:], raw)
             matched, estimated = self._estimate(count, first, kth, last)
         if features and key and not sortby:
-            _cache_put(
-                _keyset, (key, offset + len(features)), features[-1]["id"], KEYSET_CACHE_SIZE
-            )
+            _cache_put(_keyset, (key, offset + len(features)), last_id, KEYSET_CACHE_SIZE)
         if self.links_column:
             features = [self._finish(f) for f in features]
         return features, matched, estimated
+
+    @staticmethod
+    def _page_columns(raw: bool) -> sql.Composable:
+        """The page `r.p` (a JSON array) as read back: parsed, or as text with its length and
+        last id when pygeoapi will only write it out (see rawjson). `r` is always a derived
+        table with OFFSET 0, so the planner cannot inline the page's query once per use."""
+        if raw:
+            return sql.SQL("r.p::text, json_array_length(r.p), r.p -> -1 -> 'id'")
+        return sql.SQL("r.p")
+
+    @staticmethod
+    def _page_result(columns: tuple, raw: bool) -> tuple[list, object]:
+        """The page's features and the id of its last one, from `_page_columns`."""
+        if raw:
+            text, count, last_id = columns
+            return rawjson.RawFeatures(text, count), last_id
+        features = columns[0]
+        return features, features[-1]["id"] if features else None
 
     @staticmethod
     def _estimate(count, first, kth, last) -> tuple[int, bool]:
@@ -464,13 +486,22 @@ class PublishProvider(BaseProvider):
         id_col = sql.Identifier("t", self.id_field)
         if resulttype == "hits" or limit == 0:
             limit = 0
+        raw = rawjson.wanted() and not self.links_column
         query = sql.SQL(
             "WITH m AS MATERIALIZED (SELECT {id} AS id FROM {table} t WHERE {where}) "
-            "SELECT (SELECT count(*) FROM m), (SELECT coalesce(json_agg({feature} ORDER BY {id}), "
-            "'[]'::json) FROM {table} t WHERE {id} IN "
-            "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s))"
-        ).format(id=id_col, table=self._table(), where=where.sql, feature=feature)
-        matched, features = conn.execute(query, [*where.params, *fparams, limit, offset]).fetchone()
+            "SELECT (SELECT count(*) FROM m), {columns} FROM (SELECT (SELECT coalesce("
+            "json_agg({feature} ORDER BY {id}), '[]'::json) FROM {table} t WHERE {id} IN "
+            "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s)) AS p OFFSET 0) r"
+        ).format(
+            id=id_col,
+            table=self._table(),
+            where=where.sql,
+            feature=feature,
+            columns=self._page_columns(raw),
+        )
+        row = conn.execute(query, [*where.params, *fparams, limit, offset]).fetchone()
+        matched = row[0]
+        features, _ = self._page_result(row[1:], raw)
         if self.links_column:
             features = [self._finish(f) for f in features]
         return {
