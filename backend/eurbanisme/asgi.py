@@ -6,10 +6,19 @@ import os
 import sys
 from pathlib import Path
 
+from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eurbanisme.settings")
-django_app = get_asgi_application()
+# Django's views are synchronous. Its ASGI handler hops between the event loop and a thread
+# around every middleware (~9 ms a request here); run as WSGI in a pool of threads, a request
+# makes one hop (bench/RESULTS.md, the rush). EU_DJANGO_THREADS=0 restores Django's ASGI handler.
+DJANGO_THREADS = int(os.environ.get("EU_DJANGO_THREADS", "8"))
+if DJANGO_THREADS:
+    django_app = WSGIMiddleware(get_wsgi_application(), workers=DJANGO_THREADS)
+else:
+    django_app = get_asgi_application()
 
 # The tile service is a sibling package that does not import Django; make the repo importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -611,12 +612,13 @@ def _context(
     return zone_id, commune_id, context
 
 
-def canonical_content(observation: Observation, files: list[dict[str, Any]]) -> bytes:
-    """The submitted content as canonical JSON: what the receipt's SHA-256 is computed on."""
-    document = {
+def _document(
+    observation: Observation, files: list[dict[str, Any]], *, number: int, instant: str
+) -> dict[str, Any]:
+    return {
         "inquiry": observation.inquiry_id,
-        "register_number": observation.register_number,
-        "submitted_at": observation.submitted_at.astimezone(UTC).isoformat(),
+        "register_number": number,
+        "submitted_at": instant,
         "channel": observation.channel,
         "theme": observation.theme,
         "body": observation.body,
@@ -633,7 +635,26 @@ def canonical_content(observation: Observation, files: list[dict[str, Any]]) -> 
             {k: f[k] for k in ("name", "content_type", "size", "sha256")} for f in files
         ],
     }
+
+
+def _canonical(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_content(observation: Observation, files: list[dict[str, Any]]) -> bytes:
+    """The submitted content as canonical JSON: what the receipt's SHA-256 is computed on."""
+    instant = observation.submitted_at.astimezone(UTC).isoformat()
+    return _canonical(
+        _document(observation, files, number=observation.register_number, instant=instant)
+    )
+
+
+def _content_template(observation: Observation, files: list[dict[str, Any]]) -> str:
+    """The canonical content with two slots the database fills in under the register's lock.
+
+    Content strings are JSON-escaped, so no text of the author can forge a slot.
+    """
+    return _canonical(_document(observation, files, number=0, instant="@")).decode()
 
 
 def _normalise_body(body: str) -> str:
@@ -694,6 +715,14 @@ def _check_rates(*, ip: str | None, email: str, now: datetime) -> None:
         )
 
 
+# One call writes an entry (sql/0005_register_entry.sql): parameters in its declared order.
+REGISTER_ENTRY = """SELECT * FROM inquiry_register_entry(
+  %s::bigint, %s::text[], %s::boolean, %s::text, %s::uuid, %s::text, %s::text, %s::text,
+  %s::bytea, %s::bigint, %s::bigint, %s::jsonb, %s::text, %s::text, %s::text, %s::inet,
+  %s::boolean, %s::boolean, %s::bigint, %s::bigint,
+  %s::text[], %s::text[], %s::integer[], %s::text[], %s::bytea[], %s::boolean[])"""
+
+
 def observation_submit(
     *,
     inquiry: Inquiry,
@@ -744,62 +773,82 @@ def observation_submit(
         # Outside the register's lock: a rate limit needs no exactness, the lock's holder speed.
         _check_rates(ip=ip, email=author_email, now=timezone.now())
 
-    with transaction.atomic():
-        # The inquiry row lock serialises the entries of one register and the closing: the next
-        # number is taken and used in the same transaction, so a rollback consumes none.
-        inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
-        now = _clock()
-        _check_window(inquiry, now=now, channel=channel)
-        if author_email:
-            duplicate = (
-                Observation.objects.filter(inquiry=inquiry, author_email=author_email, body=body)
-                .values_list("register_number", flat=True)
-                .first()
+    observation = Observation(
+        inquiry=inquiry,
+        channel=channel,
+        theme=theme,
+        body=body,
+        geom=geometry,
+        zone_id=zone_id,
+        commune_id=commune_id,
+        context=context,
+        author_name=author_name,
+        author_email=author_email,
+        author_id_number=(author_id_number or "").strip()[:40],
+        ip=ip,
+        publish_named=publish_named,
+        consent_publication=consent_publication,
+        corrects=corrects,
+        transcribed_by=by if channel != Channel.WEB else None,
+    )
+    described = [f.__dict__ for f in files]
+    web = channel == Channel.WEB
+    receiving = [InquiryStatus.SCHEDULED, InquiryStatus.OPEN]
+    statuses = receiving if web else [*receiving, InquiryStatus.CLOSED]
+    # The database checks the window, numbers, stamps, hashes and writes the entry in one call
+    # under the inquiry's lock (sql/0005_register_entry.sql). A web entry alone runs in
+    # autocommit, so the lock lasts no longer than that statement and its commit; a transcription
+    # commits with its event; inside a caller's transaction, it is a savepoint.
+    with transaction.atomic() if connection.in_atomic_block or not web else nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                REGISTER_ENTRY,
+                [
+                    inquiry.pk,
+                    statuses,
+                    web,
+                    _content_template(observation, described),
+                    observation.receipt_token,
+                    channel,
+                    theme,
+                    body,
+                    bytes(geometry.ewkb) if geometry else None,
+                    zone_id,
+                    commune_id,
+                    json.dumps(context),
+                    observation.author_name,
+                    author_email,
+                    observation.author_id_number,
+                    ip,
+                    publish_named,
+                    consent_publication,
+                    corrects.pk if corrects else None,
+                    observation.transcribed_by_id,
+                    [f.name for f in files],
+                    [f.content_type for f in files],
+                    [f.size for f in files],
+                    [f.sha256 for f in files],
+                    [f.content for f in files],
+                    [f.is_scan for f in files],
+                ],
             )
-            if duplicate is not None:
-                raise Refused(ERR_DUPLICATE.format(number=duplicate), code="duplicate", status=409)
-        last = Observation.objects.filter(inquiry=inquiry).aggregate(n=Max("register_number"))
-        observation = Observation(
-            inquiry=inquiry,
-            register_number=(last["n"] or 0) + 1,
-            channel=channel,
-            theme=theme,
-            body=body,
-            geom=geometry,
-            zone_id=zone_id,
-            commune_id=commune_id,
-            context=context,
-            author_name=author_name,
-            author_email=author_email,
-            author_id_number=(author_id_number or "").strip()[:40],
-            ip=ip,
-            publish_named=publish_named,
-            consent_publication=consent_publication,
-            submitted_at=now,
-            corrects=corrects,
-            transcribed_by=by if channel != Channel.WEB else None,
-        )
-        described = [f.__dict__ for f in files]
-        observation.content_sha256 = hashlib.sha256(
-            canonical_content(observation, described)
-        ).hexdigest()
-        observation.save()
-        stored = Attachment.objects.bulk_create(
-            Attachment(
-                observation=observation,
-                position=i,
-                name=f.name,
-                content_type=f.content_type,
-                size=f.size,
-                sha256=f.sha256,
-                content=f.content,
-                is_scan=f.is_scan,
+            outcome, pk, number, at, sha256 = cursor.fetchone()
+        if outcome == "window":
+            _check_window(Inquiry.objects.get(pk=inquiry.pk), now=at, channel=channel)
+            raise Refused(
+                ERR_NOT_RECEIVING.format(status=inquiry.status), code="register_closed", status=409
             )
+        if outcome == "duplicate":
+            raise Refused(ERR_DUPLICATE.format(number=number), code="duplicate", status=409)
+        observation.pk, observation.register_number = pk, number
+        observation.submitted_at, observation.content_sha256 = at, sha256
+        observation._state.adding, observation._state.db = False, connection.alias
+        # The receipt lists the files with no query back.
+        observation.stored_attachments = [
+            Attachment(observation=observation, position=i, **f.__dict__)
             for i, f in enumerate(files, start=1)
-        )
-        # The receipt lists them with no query back.
-        observation.stored_attachments = stored
-        if channel != Channel.WEB:
+        ]
+        if not web:
             ObservationEvent.objects.create(
                 observation=observation,
                 actor=by,
@@ -809,7 +858,7 @@ def observation_submit(
                     "corrects": corrects.register_number if corrects else None,
                 },
             )
-        transaction.on_commit(lambda: _send_receipt(observation.pk))
+    transaction.on_commit(lambda: _send_receipt(observation.pk))
     return observation
 
 

@@ -33,6 +33,24 @@ def test_entries_are_numbered_in_sequence(open_inquiry):
     assert _register_numbers(open_inquiry) == list(range(1, start + 4))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        'Guillemets " et barre \\ oblique, retour\nà la ligne',
+        "Caractères de contrôle \x01\x1f et DEL \x7f",
+        "نطالب بالحفاظ على المنطقة الخضراء 🌳",
+        # The slots the database fills in cannot be forged from the text.
+        '"register_number":0, "submitted_at":"@"',
+    ],
+)
+def test_the_hash_computed_by_the_database_is_the_canonical_one(open_inquiry, body):
+    entry = submit(open_inquiry, body=body, author_name='Nom "cité" \\ ', author_email="h@ex.ma")
+    stored = Observation.objects.get(pk=entry.pk)
+    assert stored.body == body.strip()
+    assert stored.content_sha256 == entry.content_sha256
+    assert services.observation_verify(observation=stored)
+
+
 def test_a_rolled_back_entry_consumes_no_number(open_inquiry):
     first = submit(open_inquiry)
     with pytest.raises(RuntimeError), transaction.atomic():
