@@ -28,6 +28,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psutil
 import requests
 from tqdm import tqdm
 
@@ -116,6 +117,34 @@ def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
             time.sleep(0.2)
     server.kill()
     raise RuntimeError("the server did not start")
+
+
+def _cpu_seconds(server: subprocess.Popen) -> tuple[float, float]:
+    """CPU time used so far by the server's processes and by the bench database's backends."""
+
+    def used(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            return 0.0
+        return times.user + times.system
+
+    parent = psutil.Process(server.pid)
+    python = sum(used(p) for p in [parent, *parent.children(recursive=True)])
+    pids = subprocess.run(
+        [
+            "psql",
+            "-d",
+            DB,
+            "-Atc",
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    postgres = sum(used(psutil.Process(int(pid))) for pid in pids if psutil.pid_exists(int(pid)))
+    return python, postgres
 
 
 def _load(
@@ -244,7 +273,9 @@ def main() -> None:
         )
         if args.browsers:
             browser.start()
+        cpu_before = _cpu_seconds(server)
         latencies, statuses = _load(args.citizens, args.seconds, submit, "submissions")
+        cpu_after = _cpu_seconds(server)
         if args.browsers:
             browser.join()
     finally:
@@ -271,6 +302,16 @@ def main() -> None:
     print(f"submissions: {rps:.1f} accepted/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"ratio to baseline: throughput {rps / base_rps:.3f}x, p50 {p50 / base_p50:.1f}x")
     print(f"statuses: {dict(sorted(statuses.items()))}")
+    if created:
+        # Pooled connections live through the run, so their backends' counters cover it.
+        python_ms, postgres_ms = (
+            (a - b) / created * 1000 for a, b in zip(cpu_after, cpu_before, strict=True)
+        )
+        print(
+            f"server CPU per accepted observation: Python {python_ms:.1f} ms, "
+            f"PostgreSQL {postgres_ms:.1f} ms"
+            + (" (map browsing included)" if args.browsers else "")
+        )
     if args.browsers:
         tiles = browsing["statuses"]
         served = tiles.get(200, 0) + tiles.get(204, 0) + tiles.get(304, 0)
