@@ -31,7 +31,9 @@ class Settings:
     # max-age sent to browsers and proxies; 0 (the default) makes every reuse a revalidation,
     # which costs us a 304 without touching the database, so no one ever sees a stale tile.
     max_age: int = 0
-    gzip_level: int = 6
+    # Level 1: on the benchmark's tiles 1.8 ms of CPU a tile instead of 4.5 ms at level 6, for
+    # bodies 5 % bigger (46.0 vs 43.7 KB on average); a cold tile is CPU-bound on small machines.
+    gzip_level: int = 1
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,7 +47,7 @@ class Settings:
             cache_bytes=_int("EU_TILES_CACHE_MB", 128) * 1024 * 1024,
             disk_cache_dir=os.environ.get("EU_TILES_DISK_CACHE", ""),
             max_age=_int("EU_TILES_MAX_AGE", 0),
-            gzip_level=_int("EU_TILES_GZIP_LEVEL", 6),
+            gzip_level=_int("EU_TILES_GZIP_LEVEL", 1),
         )
 
     def conninfo(self) -> str:

@@ -311,6 +311,7 @@ def main() -> int:
         "--seconds", type=float, default=40, help="time box of one server at one concurrency"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench-tiles.json")
+    parser.add_argument("--pool", type=int, default=10, help="our service's pool (tipg's: 10)")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     servers = args.servers.split(",")
@@ -338,7 +339,7 @@ def main() -> int:
         "--log-level",
         "warning",
     ]
-    base_env = {"EU_TILES_DATABASE_URL": reader, "EU_TILES_POOL_MAX": "10"}
+    base_env = {"EU_TILES_DATABASE_URL": reader, "EU_TILES_POOL_MAX": str(args.pool)}
     ours_paths = [f"/zones/{z}/{x}/{y}.pbf" for z, x, y in tiles]
     spec = {
         "cold": (
