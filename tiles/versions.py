@@ -16,6 +16,8 @@ log = logging.getLogger("tiles.versions")
 
 STATE_SQL = (Path(__file__).resolve().parent / "sql" / "layer_state.sql").read_text()
 CHANNEL = "layer_version"
+# How long a notification waits for others before the one reload they share.
+COALESCE_SECONDS = 0.1
 
 
 class LayerVersions:
@@ -106,5 +108,9 @@ class LayerVersions:
                 timeout = max(0.0, self.next_change - time.time()) + 0.001
             async for notify in conn.notifies(timeout=timeout, stop_after=1):
                 # Until the reload below answers, the old key must not be served.
+                self.keys.pop(notify.payload, None)
+            # A burst (the last-day rush bumps the observations layer on every entry) costs one
+            # reload, not one an entry: its layers are served uncached meanwhile, so never stale.
+            async for notify in conn.notifies(timeout=COALESCE_SECONDS):
                 self.keys.pop(notify.payload, None)
             await self._load(conn)
