@@ -31,9 +31,16 @@ def django_db_setup(request, django_test_environment, django_db_blocker, tmp_pat
         config = setup_databases(verbosity=verbosity, interactive=False, aliases={"default"})
     # Never load into a real database.
     assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
+    # The read-only pools (OGC API, lookup, tiles) find their database in PGDATABASE: without
+    # this, a view reached through the test client before the live server starts would read the
+    # real database.
+    os.environ["PGDATABASE"] = connection.settings_dict["NAME"]
     with django_db_blocker.unblock():
         demo.load(progress=False, rasters_dir=tmp_path_factory.mktemp("rasters"))
     yield
+    from publish.ogc import db
+
+    db.close_all()  # no pooled connection may keep the test database from being dropped
     with django_db_blocker.unblock():
         teardown_databases(config, verbosity=verbosity)
 

@@ -86,13 +86,30 @@ def register_digest(rows: list[dict[str, Any]]) -> str:
     return chain.hexdigest()
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection), and a
+# citizen's text could then fetch a URL or run a command on a commission member's computer.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: Any) -> Any:
+    """A text cell that a spreadsheet shows as text, never runs: a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def register_csv(inquiry: Inquiry) -> bytes:
-    """The register as CSV (UTF-8 with BOM, so spreadsheets read Arabic), geometry as WKT."""
+    """The register as CSV (UTF-8 with BOM, so spreadsheets read Arabic), geometry as WKT.
+
+    Text that a spreadsheet would run as a formula gets a leading apostrophe; the register
+    itself, its digest and the other exports keep the text exactly as written.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[*COLUMNS, "geometry_wkt"])
     writer.writeheader()
     for row in register_rows(inquiry):
         geom = row.pop("geom")
+        row = {key: _as_text(value) for key, value in row.items()}
         row["geometry_wkt"] = wkb.loads(geom).wkt if geom else ""
         writer.writerow(row)
     return ("\ufeff" + out.getvalue()).encode()

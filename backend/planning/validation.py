@@ -17,6 +17,10 @@ MSG_INVALID = "The geometry is not valid: {reason}. Repair it, or save again wit
 MSG_EMPTY = "The geometry is empty."
 MSG_TYPE = "A zone must be a polygon or a multipolygon, not a {kind}."
 MSG_VERTICES = "The geometry has {count} vertices; the limit is {limit}. Simplify it."
+MSG_RANGE = (
+    "Coordinates out of range: longitude {x:.6g}, latitude {y:.6g} (EPSG:4326 needs longitudes in "
+    "[-180, 180] and latitudes in [-90, 90]). Check the CRS the geometry was sent in."
+)
 MSG_OUTSIDE = "{area:.1f} m² of the zone lie outside the plan perimeter."
 MSG_OVERLAP = "The zone overlaps zone {code} (#{id}) over {area:.1f} m²."
 MSG_UNKNOWN_CODE = "Code {code!r} is not in the code list of this document ({known})."
@@ -54,6 +58,13 @@ def check_geometry(geom: GEOSGeometry) -> list[Problem]:
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         return [Problem("geometry_type", MSG_TYPE.format(kind=geom.geom_type))]
     problems = []
+    # Beyond the globe, PostGIS's geography wraps longitudes around: a polygon at longitude 352
+    # would be measured at -8, and a small one would pass the perimeter check.
+    west, south, east, north = geom.extent
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        x = west if west < -180 else east if east > 180 else (west + east) / 2
+        y = south if south < -90 else north if north > 90 else (south + north) / 2
+        return [Problem("out_of_range", MSG_RANGE.format(x=x, y=y))]
     limit = settings.EU_MAX_VERTICES
     if geom.num_coords > limit:
         problems.append(
@@ -190,6 +201,10 @@ def check_rules(values: dict[str, Any], *, version: PlanVersion) -> list[Problem
     return problems
 
 
+# Problems after which placing the geometry (perimeter, overlaps) means nothing.
+GEOMETRY_FATAL = ("geometry_empty", "geometry_type", "geometry_invalid", "out_of_range")
+
+
 def validate_zone(
     values: dict[str, Any],
     *,
@@ -206,6 +221,6 @@ def validate_zone(
         return check_rules(values, version=version)
     geom = values["geom"]
     problems = check_geometry(geom)
-    if not any(p.code in ("geometry_empty", "geometry_type", "geometry_invalid") for p in problems):
+    if not any(p.code in GEOMETRY_FATAL for p in problems):
         problems += check_placement(geom, version=version, exclude_id=exclude_id)
     return problems + check_rules(values, version=version)

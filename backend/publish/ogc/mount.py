@@ -127,6 +127,27 @@ def _declare_conformance() -> None:
     itemtypes.parse_ecql_text = parse_filter
 
 
+def _escape_json_in_html() -> None:
+    """pygeoapi's HTML pages put the features' JSON in a <script> (`to_json | safe`): a value
+    holding "</script>" would end that element, and a citizen's published observation would run
+    script in the browser of everyone who opens the page. The templates' `to_json` writes <, >
+    and & as JSON escapes: the same JSON value, nothing that HTML reads as markup."""
+    import pygeoapi.util as util
+
+    if getattr(util.to_json, "escapes_markup", False):
+        return
+    plain = util.to_json
+
+    def to_json(dict_, pretty: bool = False) -> str:
+        text = plain(dict_, pretty)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+    to_json.escapes_markup = True
+    # render_j2_template looks the name up in pygeoapi.util at each call; the JSON responses
+    # use their own module's reference and are unchanged.
+    util.to_json = to_json
+
+
 def load_app():
     """Generate the configuration if missing, then import pygeoapi's Starlette app."""
     directory = config.ogc_dir()
@@ -136,6 +157,7 @@ def load_app():
     os.environ["PYGEOAPI_CONFIG"] = str(cfg)
     os.environ["PYGEOAPI_OPENAPI"] = str(oas)
     _declare_conformance()
+    _escape_json_in_html()
     rawjson.install()
     from pygeoapi.starlette_app import APP
 
