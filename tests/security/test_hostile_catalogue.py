@@ -25,8 +25,9 @@ Cases tested elsewhere, not repeated here (case: where):
 Here: zip bombs (honest and lying), spoofed zone-import files (a GDAL VRT disguised as GeoJSON
 or DXF would read the server's files), unknown DXF entities, path traversal in zip members and
 in upload names, markup escaped on the pages that render data on the server (validation report,
-OGC HTML) and formulas neutralised in the register's CSV, and injection attempts in CQL2 filters,
-OGC query parameters and REST query parameters.
+OGC HTML), no page script writing markup from strings (portal, commission workspace,
+editor, dashboard), formulas neutralised in the register's CSV, and injection attempts in
+CQL2 filters, OGC query parameters and REST query parameters.
 """
 
 from __future__ import annotations
@@ -530,3 +531,22 @@ def test_an_injection_attempt_in_rest_query_parameters_gets_a_400(planner_client
     body = response.json()
     assert body.get("detail"), (case, body)
     assert Zone.objects.count() == before
+
+
+# The portal, the commission workspace, the editor and the dashboard are static pages that build
+# their content in the browser from JSON: they show text safely as long as no script writes
+# markup from a string. A browser test per page would prove less than this guard over them all.
+MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "setHTML", "document.write")
+
+
+def test_the_pages_never_write_markup_from_strings():
+    source = Path(__file__).resolve().parents[2] / "frontend" / "src"
+    scripts = [p for p in source.rglob("*") if p.suffix in (".js", ".ts", ".mjs")]
+    assert scripts, "frontend/src holds the pages' scripts"
+    found = [
+        f"{path.relative_to(source)}:{number}: {line.strip()}"
+        for path in scripts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(sink in line for sink in MARKUP_SINKS) and not line.lstrip().startswith("//")
+    ]
+    assert not found, "text must go through textContent (frontend/src/dom.js):\n" + "\n".join(found)
