@@ -151,6 +151,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Recorded urban-watch analyses and background runs (watch.api.RunThrottle).
+    "DEFAULT_THROTTLE_RATES": {"watch_runs": f"{envint('EU_WATCH_RUNS_PER_HOUR', 60)}/hour"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "e-urbanisme API",

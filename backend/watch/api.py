@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from common.errors import Refused
@@ -100,6 +101,19 @@ class Public(APIView):
     permission_classes = [AllowAny]
 
 
+class RunThrottle(UserRateThrottle):
+    """Recorded runs and background jobs: a budget an hour per account or address.
+
+    Reading (the dashboard's GETs) is not counted. The budget is EU_WATCH_RUNS_PER_HOUR, kept in
+    each process's cache.
+    """
+
+    scope = "watch_runs"
+
+    def allow_request(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or super().allow_request(request, view)
+
+
 class IndicatorList(Public):
     """The catalogue, with where each indicator has values."""
 
@@ -166,6 +180,8 @@ class IndicatorValues(Public):
 class Analysis(Public):
     """The disparity suite; GET computes, POST also records the run (seed, version, result)."""
 
+    throttle_classes = [RunThrottle]
+
     def get(self, request):
         """Compute and return the analysis."""
         _, result = run_analysis(request.query_params)
@@ -188,6 +204,8 @@ class Analysis(Public):
 
 class RunList(Public):
     """Start an analysis in the background (202 + Location); poll the run for its status."""
+
+    throttle_classes = [RunThrottle]
 
     def post(self, request):
         """Check the request now (400s at once), run it later."""

@@ -212,3 +212,20 @@ def test_grid_cells_hold_the_whole_population_and_nest_in_the_hierarchy(client):
     assert body["weighted"] is not None
     levels = [c["level"] for c in body["theil_decomposition_weighted"]["components"]]
     assert levels == ["province_code", "commune_code", "commune_code"]
+
+
+def test_recorded_runs_have_an_hourly_budget_reading_has_none(client, monkeypatch):
+    from django.core.cache import cache
+
+    from watch.api import RunThrottle
+
+    monkeypatch.setattr(RunThrottle, "THROTTLE_RATES", {"watch_runs": "2/hour"})
+    cache.clear()
+    url = API + "analysis/?indicator=density&level=district&permutations=9"
+    assert [client.post(url).status_code for _ in range(2)] == [201, 201]
+    refused = client.post(url)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0 and refused.json()["detail"]
+    assert AnalysisRun.objects.count() == 2
+    assert client.get(url).status_code == 200
+    cache.clear()
