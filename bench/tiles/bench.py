@@ -312,6 +312,9 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench-tiles.json")
     parser.add_argument("--pool", type=int, default=10, help="our service's pool (tipg's: 10)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="our service's processes (`make run` serves 2)"
+    )
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     servers = args.servers.split(",")
@@ -338,6 +341,8 @@ def main() -> int:
         "--no-access-log",
         "--log-level",
         "warning",
+        "--workers",
+        str(args.workers),
     ]
     base_env = {"EU_TILES_DATABASE_URL": reader, "EU_TILES_POOL_MAX": str(args.pool)}
     ours_paths = [f"/zones/{z}/{x}/{y}.pbf" for z, x, y in tiles]
