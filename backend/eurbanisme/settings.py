@@ -176,7 +176,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("EU_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_HSTS_SECONDS = envint("EU_HSTS_SECONDS", 0)
+    # Sent on HTTPS responses only, so the embedded plain-HTTP default on loopback is unaffected.
+    SECURE_HSTS_SECONDS = envint("EU_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {

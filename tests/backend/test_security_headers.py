@@ -19,6 +19,11 @@ def test_pages_carry_a_csp_that_lets_the_map_workers_run(client, db):
     assert "script-src 'self' 'unsafe-inline'" in admin  # GeoDjango's map widget
 
 
+def test_https_responses_carry_hsts_plain_http_ones_do_not(client, db):
+    assert client.get("/healthz", secure=True)["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/healthz")
+
+
 def test_the_api_docs_load_nothing_from_another_host(client, db):
     page = client.get("/api/v1/docs/")
     assert page.status_code == 200
