@@ -130,3 +130,19 @@ def other_agency_planner(db):
     return User.objects.create_user(
         "bob_planner", password=PASSWORD, role=Role.PLANNER, agency=Agency.objects.get(code="AUEJ")
     )
+
+
+@pytest.fixture
+def draft(demo_document, agency_planner):
+    """A study version cloned from the approved plan: private, editable by the agency's planners."""
+    from planning import services
+    from planning.models import VersionStage
+
+    approved = demo_document.versions.get(stage=VersionStage.APPROVED)
+    return services.version_clone(version=approved, label="Étude", by=agency_planner)
+
+
+@pytest.fixture
+def planner_client(client, agency_planner):
+    client.force_login(agency_planner)
+    return client

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from .models import PlanVersion, ZoneCode
 
@@ -70,13 +70,19 @@ def check_geometry(geom: GEOSGeometry) -> list[Problem]:
         problems.append(
             Problem("too_many_vertices", MSG_VERTICES.format(count=geom.num_coords, limit=limit))
         )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT d.valid, d.reason, ST_AsGeoJSON(d.location) "
-            "FROM ST_IsValidDetail(ST_GeomFromEWKB(%s)) d",
-            [bytes(geom.ewkb)],
-        )
-        valid, reason, location = cursor.fetchone()
+    try:
+        # A savepoint: PostGIS may refuse to read the geometry at all (a ring of fewer than four
+        # positions), and the caller's transaction must survive that.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT d.valid, d.reason, ST_AsGeoJSON(d.location) "
+                "FROM ST_IsValidDetail(ST_GeomFromEWKB(%s)) d",
+                [bytes(geom.ewkb)],
+            )
+            valid, reason, location = cursor.fetchone()
+    except DatabaseError as exc:
+        reason = str(exc).splitlines()[0]
+        return [*problems, Problem("geometry_invalid", MSG_INVALID.format(reason=reason))]
     if not valid:
         problems.append(
             Problem(

@@ -238,9 +238,11 @@ def test_arabic_mirrors_the_page_and_labels_the_map_in_arabic(desktop):
     assert page.evaluate("() => document.documentElement.lang") == "ar"
     page.get_by_text("التصميم المصادق عليه", exact=True).first.wait_for(state="visible")
     assert page.locator("h1").inner_text() == "تصميم التهيئة"
-    label_field = page.evaluate(
-        "() => JSON.stringify(euMap.getLayoutProperty('territories-commune-label', 'text-field'))"
-    )
+    # The labels follow once the style in Arabic has been fetched (asynchronously).
+    label = "JSON.stringify(euMap.getLayoutProperty('territories-commune-label', 'text-field'))"
+    arabic_first = "f => f.indexOf('name_ar') < f.indexOf('name_fr')"
+    page.wait_for_function(f"() => ({arabic_first})({label})")
+    label_field = page.evaluate(f"() => {label}")
     assert label_field.index("name_ar") < label_field.index("name_fr")
     # Mirrored: the side panel now sits on the right.
     sidebar = page.locator(".sidebar").bounding_box()

@@ -5,47 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import math
 import time
-import urllib.error
-import urllib.request
 
 import mapbox_vector_tile
 import pytest
-
-
-def _get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 1 << z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
+from tile_helpers import http_get, tile_of
 
 
 @pytest.fixture(scope="module")
 def centre(live_url) -> tuple[int, int, int]:
-    _, _, body = _get(f"{live_url}/tiles/zones.json")
+    _, _, body = http_get(f"{live_url}/tiles/zones.json")
     lon, lat, _ = json.loads(body)["center"]
-    return (12, *_tile_of(lon, lat, 12))
+    return (12, *tile_of(lon, lat, 12))
 
 
 def _zones(live_url: str, z: int, x: int, y: int) -> tuple[dict, list[dict]]:
-    status, headers, body = _get(f"{live_url}/tiles/zones/{z}/{x}/{y}.pbf")
+    status, headers, body = http_get(f"{live_url}/tiles/zones/{z}/{x}/{y}.pbf")
     assert status in (200, 204)
     features = mapbox_vector_tile.decode(body)["zones"]["features"] if body else []
     return headers, features
 
 
 def _metric(live_url: str, name: str, **labels: str) -> float:
-    _, _, body = _get(f"{live_url}/tiles/metrics")
+    _, _, body = http_get(f"{live_url}/tiles/metrics")
     wanted = name
     if labels:
         wanted += "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
@@ -59,7 +41,7 @@ def _wait_listener(live_url: str) -> None:
     """Wait until the listener is connected and holds the zones key (no reload under way)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        health = json.loads(_get(f"{live_url}/tiles/healthz")[2])
+        health = json.loads(http_get(f"{live_url}/tiles/healthz")[2])
         if health["listener"] and "zones" in health["versions"]:
             return
         time.sleep(0.05)
@@ -69,7 +51,7 @@ def _wait_listener(live_url: str) -> None:
 def _wait_versions(live_url: str, ready) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if ready(json.loads(_get(f"{live_url}/tiles/healthz")[2])["versions"]):
+        if ready(json.loads(http_get(f"{live_url}/tiles/healthz")[2])["versions"]):
             return
         time.sleep(0.02)
     raise AssertionError("the layer versions did not reach the expected state")
@@ -92,30 +74,30 @@ def test_a_repeated_tile_comes_from_memory_with_the_same_etag(live_url, centre):
 def test_if_none_match_gets_a_304_without_a_body(live_url, centre):
     _wait_listener(live_url)
     url = f"{live_url}/tiles/zones/{centre[0]}/{centre[1]}/{centre[2]}.pbf"
-    _, headers, _ = _get(url)
+    _, headers, _ = http_get(url)
     renders = _metric(live_url, "tiles_render_seconds_count", layer="zones")
-    status, again, body = _get(url, {"If-None-Match": headers["etag"]})
+    status, again, body = http_get(url, {"If-None-Match": headers["etag"]})
     assert status == 304 and body == b""
     assert again["etag"] == headers["etag"]
     assert _metric(live_url, "tiles_render_seconds_count", layer="zones") == renders
-    status, _, body = _get(url, {"If-None-Match": 'W/"zones-0.0-0-0-0"'})
+    status, _, body = http_get(url, {"If-None-Match": 'W/"zones-0.0-0-0-0"'})
     assert status == 200 and body
 
 
 def test_tiles_are_gzipped_only_for_clients_that_accept_it(live_url, centre):
     url = f"{live_url}/tiles/zones/{centre[0]}/{centre[1]}/{centre[2]}.pbf"
-    _, plain_headers, plain = _get(url)
-    status, headers, packed = _get(url, {"Accept-Encoding": "gzip, deflate, br"})
+    _, plain_headers, plain = http_get(url)
+    status, headers, packed = http_get(url, {"Accept-Encoding": "gzip, deflate, br"})
     assert status == 200
     assert "content-encoding" not in plain_headers
     assert headers["content-encoding"] == "gzip" and headers["vary"] == "Accept-Encoding"
     assert gzip.decompress(packed) == plain and len(packed) < len(plain)
-    _, refused, _ = _get(url, {"Accept-Encoding": "gzip;q=0"})
+    _, refused, _ = http_get(url, {"Accept-Encoding": "gzip;q=0"})
     assert "content-encoding" not in refused
 
 
 def test_cache_control_lets_proxies_store_but_always_revalidate(live_url, centre):
-    _, headers, _ = _get(f"{live_url}/tiles/zones/{centre[0]}/{centre[1]}/{centre[2]}.pbf")
+    _, headers, _ = http_get(f"{live_url}/tiles/zones/{centre[0]}/{centre[1]}/{centre[2]}.pbf")
     assert headers["cache-control"] == "public, no-cache"
 
 
@@ -126,7 +108,7 @@ def test_an_edit_is_visible_in_the_next_tile_request(live_url, centre, django_db
     _wait_listener(live_url)
     before_headers, before = _zones(live_url, *centre)  # now in the cache
     assert "approved" in {f["properties"]["status"] for f in before}
-    old_key = json.loads(_get(f"{live_url}/tiles/healthz")[2])["versions"]["zones"]
+    old_key = json.loads(http_get(f"{live_url}/tiles/healthz")[2])["versions"]["zones"]
     with django_db_blocker.unblock():
         document = PlanningDocument.objects.get()
         events = set(PlanningEvent.objects.values_list("pk", flat=True))
@@ -140,7 +122,7 @@ def test_an_edit_is_visible_in_the_next_tile_request(live_url, centre, django_db
             after_headers, after = _zones(live_url, *centre)
             assert {f["properties"]["status"] for f in after} == {"draft"}
             assert after_headers["etag"] != before_headers["etag"]
-            status, _, _ = _get(
+            status, _, _ = http_get(
                 f"{live_url}/tiles/zones/{'/'.join(map(str, centre))}.pbf",
                 {"If-None-Match": before_headers["etag"]},
             )
@@ -226,7 +208,7 @@ def test_the_listener_reconnects_and_stays_fresh(live_url, centre, test_db_name,
         ).fetchall()
     assert killed == [(True,)]
     # While it is down, tiles bypass the caches rather than risk a stale one; then it is back.
-    status, _, body = _get(f"{live_url}/tiles/zones/{'/'.join(map(str, centre))}.pbf")
+    status, _, body = http_get(f"{live_url}/tiles/zones/{'/'.join(map(str, centre))}.pbf")
     assert status == 200 and body
     _wait_listener(live_url)
     assert _metric(live_url, "tiles_listener_up") == 1.0

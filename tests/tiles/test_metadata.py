@@ -6,12 +6,11 @@ import json
 import math
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
+from tile_helpers import http_get
 
 from tiles.layers import LAYERS
 
@@ -21,16 +20,8 @@ VALIDATOR = (
 )
 
 
-def _get(url: str) -> tuple[int, dict, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
-
-
 def _json(url: str) -> dict:
-    status, _, body = _get(url)
+    status, _, body = http_get(url)
     assert status == 200, body
     return json.loads(body)
 
@@ -66,11 +57,11 @@ def test_an_ogc_tileset_serves_tiles_by_matrix_row_and_col(live_url):
     col = int((centre[0] + 180) / 360 * n)
     row = int((1 - math.asinh(math.tan(math.radians(centre[1]))) / math.pi) / 2 * n)
     url = template.format(tileMatrix=z, tileRow=row, tileCol=col)
-    status, _, body = _get(url)
+    status, _, body = http_get(url)
     assert status == 200
-    _, _, xyz = _get(f"{live_url}/tiles/zones/{z}/{col}/{row}.pbf")
+    _, _, xyz = http_get(f"{live_url}/tiles/zones/{z}/{col}/{row}.pbf")
     assert mapbox_vector_tile.decode(body) == mapbox_vector_tile.decode(xyz)
-    status, _, body = _get(url.replace("WebMercatorQuad", "WorldCRS84Quad"))
+    status, _, body = http_get(url.replace("WebMercatorQuad", "WorldCRS84Quad"))
     assert status == 404 and "WebMercatorQuad only" in json.loads(body)["detail"]
 
 
@@ -124,8 +115,8 @@ def test_healthz_reports_database_and_listener(live_url):
 
 
 def test_metrics_are_in_prometheus_text_format(live_url):
-    _get(f"{live_url}/tiles/zones/12/0/0.pbf")
-    status, headers, body = _get(f"{live_url}/tiles/metrics")
+    http_get(f"{live_url}/tiles/zones/12/0/0.pbf")
+    status, headers, body = http_get(f"{live_url}/tiles/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain")
     text = body.decode()
     assert "# TYPE tiles_requests_total counter" in text

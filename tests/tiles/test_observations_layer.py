@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 import urllib.request
 
 import mapbox_vector_tile
 import pytest
+from tile_helpers import tile_of
 
 from inquiry.models import Observation
 
 Z = 15
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 1 << z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def test_the_layer_declares_only_public_fields(db, live_url):
 
 
 def _tile(live_url: str, entry: Observation) -> tuple[bytes, dict]:
-    x, y = _tile_of(entry.geom.x, entry.geom.y, Z)
+    x, y = tile_of(entry.geom.x, entry.geom.y, Z)
     with urllib.request.urlopen(f"{live_url}/tiles/observations/{Z}/{x}/{y}.pbf") as resp:
         body = resp.read()
     return body, mapbox_vector_tile.decode(body)["observations"]
@@ -66,7 +59,7 @@ def test_below_zoom_14_observations_come_as_clusters_that_count_them_all(
     import psycopg
 
     z = 7
-    x, y = _tile_of(demo_entries[0].geom.x, demo_entries[0].geom.y, z)
+    x, y = tile_of(demo_entries[0].geom.x, demo_entries[0].geom.y, z)
     with urllib.request.urlopen(f"{live_url}/tiles/observations/{z}/{x}/{y}.pbf") as resp:
         features = mapbox_vector_tile.decode(resp.read())["observations"]["features"]
     with psycopg.connect(reader_conninfo) as conn:

@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
-import urllib.error
-import urllib.request
 
 import mapbox_vector_tile
 import pytest
+from tile_helpers import http_get, tile_of
 
 from tiles.layers import LAYERS
 
 
-def _get(url: str) -> tuple[int, dict, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 1 << z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
-
-
 @pytest.fixture(scope="module")
 def tilejson(live_url):
-    status, headers, body = _get(f"{live_url}/tiles/zones.json")
+    status, headers, body = http_get(f"{live_url}/tiles/zones.json")
     assert status == 200
     return json.loads(body)
 
@@ -38,11 +21,11 @@ def tilejson(live_url):
 @pytest.fixture(scope="module")
 def centre_tile(tilejson):
     lon, lat, _ = tilejson["center"]
-    return (12, *_tile_of(lon, lat, 12))
+    return (12, *tile_of(lon, lat, 12))
 
 
 def _decode(live_url, layer, z, x, y):
-    status, headers, body = _get(f"{live_url}/tiles/{layer}/{z}/{x}/{y}.pbf")
+    status, headers, body = http_get(f"{live_url}/tiles/{layer}/{z}/{x}/{y}.pbf")
     assert status in (200, 204), body
     if status == 200:
         assert headers["content-type"] == "application/vnd.mapbox-vector-tile"
@@ -76,7 +59,7 @@ def test_every_layer_serves_features_at_the_centre(live_url, layer, tilejson):
     lon, lat, _ = tilejson["center"]
     found = {}
     for z in (11, 12):
-        found.update(_decode(live_url, layer, z, *_tile_of(lon, lat, z)))
+        found.update(_decode(live_url, layer, z, *tile_of(lon, lat, z)))
     assert layer in found and found[layer]["features"]
     declared = set(LAYERS[layer].fields)
     for feature in found[layer]["features"]:
@@ -104,7 +87,7 @@ def test_a_study_version_never_reaches_the_tiles(live_url, centre_tile, django_d
 
 
 def test_an_empty_tile_is_204(live_url):
-    status, _, body = _get(f"{live_url}/tiles/zones/12/0/0.pbf")
+    status, _, body = http_get(f"{live_url}/tiles/zones/12/0/0.pbf")
     assert status == 204 and body == b""
 
 
@@ -120,6 +103,6 @@ def test_an_empty_tile_is_204(live_url):
     ],
 )
 def test_bad_tile_requests_get_a_clear_error(live_url, path, status, message):
-    got, headers, body = _get(live_url + path)
+    got, headers, body = http_get(live_url + path)
     assert got == status
     assert message in json.loads(body)["detail"]

@@ -4,14 +4,12 @@ database's latest indicator values, and a recomputation shows in the next tile r
 from __future__ import annotations
 
 import json
-import math
 import time
-import urllib.error
-import urllib.request
 
 import mapbox_vector_tile
 import psycopg
 import pytest
+from tile_helpers import http_get, tile_of
 
 from tiles.layers import INDICATOR_KEYS, LAYERS
 
@@ -19,24 +17,9 @@ from tiles.layers import INDICATOR_KEYS, LAYERS
 Z = 11
 
 
-def _get(url: str) -> tuple[int, dict, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 1 << z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
-
-
 @pytest.fixture(scope="module")
 def tilejson(live_url) -> dict:
-    status, _, body = _get(f"{live_url}/tiles/indicators.json")
+    status, _, body = http_get(f"{live_url}/tiles/indicators.json")
     assert status == 200
     return json.loads(body)
 
@@ -44,11 +27,11 @@ def tilejson(live_url) -> dict:
 @pytest.fixture(scope="module")
 def tile_url(live_url, tilejson) -> str:
     lon, lat, _ = tilejson["center"]
-    return f"{live_url}/tiles/indicators/{Z}/{'/'.join(map(str, _tile_of(lon, lat, Z)))}.pbf"
+    return f"{live_url}/tiles/indicators/{Z}/{'/'.join(map(str, tile_of(lon, lat, Z)))}.pbf"
 
 
 def _features(tile_url: str) -> dict[tuple[str, str], dict]:
-    status, headers, body = _get(tile_url)
+    status, headers, body = http_get(tile_url)
     assert status == 200 and headers["content-type"] == "application/vnd.mapbox-vector-tile"
     features = mapbox_vector_tile.decode(body)["indicators"]["features"]
     return {(f["properties"]["level"], f["properties"]["code"]): f["properties"] for f in features}
@@ -76,7 +59,7 @@ def _latest_values() -> dict[tuple[str, str], dict[str, float]]:
 def _wait_version_moved(live_url: str, old: str) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        versions = json.loads(_get(f"{live_url}/tiles/healthz")[2])["versions"]
+        versions = json.loads(http_get(f"{live_url}/tiles/healthz")[2])["versions"]
         if versions.get("indicators") not in (None, old):
             return
         time.sleep(0.02)
@@ -86,9 +69,9 @@ def _wait_version_moved(live_url: str, old: str) -> None:
 def test_the_layer_is_declared_like_the_others(live_url, tilejson):
     assert tilejson["vector_layers"][0]["id"] == "indicators"
     assert set(tilejson["vector_layers"][0]["fields"]) == set(LAYERS["indicators"].fields)
-    tilesets = json.loads(_get(f"{live_url}/tiles/ogc/tilesets")[2])["tilesets"]
+    tilesets = json.loads(http_get(f"{live_url}/tiles/ogc/tilesets")[2])["tilesets"]
     assert "indicators" in [t["title"] for t in tilesets]
-    tileset = json.loads(_get(f"{live_url}/tiles/ogc/tilesets/indicators")[2])
+    tileset = json.loads(http_get(f"{live_url}/tiles/ogc/tilesets/indicators")[2])
     properties = tileset["layers"][0]["propertiesSchema"]["properties"]
     assert properties["density"] == {"type": "number"}
 
@@ -125,7 +108,7 @@ def test_recomputed_values_are_in_the_next_tile_request(live_url, tile_url, djan
     from watch import compute, services
 
     _features(tile_url)  # now in the cache
-    old_key = json.loads(_get(f"{live_url}/tiles/healthz")[2])["versions"]["indicators"]
+    old_key = json.loads(http_get(f"{live_url}/tiles/healthz")[2])["versions"]["indicators"]
     with django_db_blocker.unblock():
         district = District.objects.filter(code__in=[c for _, c in _features(tile_url)]).first()
         population = district.population
