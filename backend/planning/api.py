@@ -178,6 +178,20 @@ class ChangesAt(APIView):
         return Response(selectors.changes_at(old=old, new=new, lon=lon, lat=lat))
 
 
+def uploaded_file(request):
+    """The request's `file`, refused before it is read when missing or over the size cap."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise Refused(ERR_NO_FILE, code="no_file")
+    if upload.size > settings.EU_MAX_UPLOAD_BYTES:
+        raise Refused(
+            ERR_UPLOAD_SIZE.format(limit=settings.EU_MAX_UPLOAD_BYTES // 2**20),
+            code="too_big",
+            status=413,
+        )
+    return upload
+
+
 class VersionImport(APIView):
     """Import zones from an uploaded file; `dry_run=true` returns the report and writes nothing."""
 
@@ -186,15 +200,7 @@ class VersionImport(APIView):
 
     def post(self, request, version_id: int):
         version = editable_version(request.user, version_id)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise Refused(ERR_NO_FILE, code="no_file")
-        if upload.size > settings.EU_MAX_UPLOAD_BYTES:
-            raise Refused(
-                ERR_UPLOAD_SIZE.format(limit=settings.EU_MAX_UPLOAD_BYTES // 2**20),
-                code="too_big",
-                status=413,
-            )
+        upload = uploaded_file(request)
         mapping = {k[len("map_") :]: v for k, v in request.data.items() if k.startswith("map_")}
         result = transfer.zones_import(
             version=version,

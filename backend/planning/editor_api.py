@@ -20,7 +20,7 @@ from common.errors import Refused
 
 from . import jobs, reshape
 from .access import editable, editable_version, readable, readable_version, user_may_edit
-from .api import ERR_NO_FILE, ERR_UPLOAD_SIZE, _zone_response, etag, if_match_revision
+from .api import _zone_response, etag, if_match_revision, uploaded_file
 from .models import ImportJob, Zone, ZoneCode
 from .serializers import ZoneEditSerializer
 
@@ -179,15 +179,7 @@ class VersionImportJobs(APIView):
 
     def post(self, request, version_id: int):
         version = editable_version(request.user, version_id)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise Refused(ERR_NO_FILE, code="no_file")
-        if upload.size > settings.EU_MAX_UPLOAD_BYTES:
-            raise Refused(
-                ERR_UPLOAD_SIZE.format(limit=settings.EU_MAX_UPLOAD_BYTES // 2**20),
-                code="too_big",
-                status=413,
-            )
+        upload = uploaded_file(request)
         options = {
             "crs": request.data.get("crs") or None,
             "mapping": {
