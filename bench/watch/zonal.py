@@ -4,9 +4,10 @@ Compares, in one run, on the same files:
 - one full read of the raster (rasterio, the floor any method pays),
 - exactextract (what the watch app uses: exact fractional coverage), two strategies,
 - rasterstats (the usual Python tool; cell-centre coverage),
-- watch.zonal.zonal_sums: the read and one rasterisation of the polygons at the same time, then
-  numpy bincount (cell-centre coverage, as rasterstats).
-Medians of --repeat runs; ratios to the full read come from the same run.
+- watch.zonal.zonal_sums: one read in bands by two threads, running sums along each row, and
+  the polygons' runs of cells from their edges (cell-centre coverage, as rasterstats).
+Medians of --repeat rounds (the methods take turns); ratios to the full read come from the same
+run.
 
     .venv/bin/python bench/watch/zonal.py [--repeat 5] [--out DIR]
 """
@@ -112,14 +113,19 @@ def agreement(path: Path, polygons: gpd.GeoDataFrame) -> None:
     )
 
 
-def timed(fn, repeat: int) -> float:
-    """Median wall time in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(runs: dict, repeat: int) -> dict[str, float]:
+    """Median wall time in seconds of each method. The methods take turns, round after round,
+    so that a change of load on the shared machine falls on all of them alike (rasterstats,
+    the slowest, sits out the second half of the rounds)."""
+    times = {name: [] for name in runs}
+    for round_ in range(repeat):
+        for name, fn in runs.items():
+            if name == "rasterstats" and round_ >= max(1, repeat // 2):
+                continue
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -146,11 +152,7 @@ def main() -> None:
             "watch.zonal.zonal_sums (cell centres)": lambda: with_watch_zonal(path, polygons),
             "rasterstats": lambda: with_rasterstats(path, polygons),
         }
-        results = {}
-        for name, fn in runs.items():
-            repeat = max(1, args.repeat // 2) if name == "rasterstats" else args.repeat
-            results[name] = timed(fn, repeat)
-            print(f"{name}: {results[name]:.3f} s", flush=True)
+        results = timed(runs, args.repeat)
     base = results["full read of the raster (rasterio)"]
     print(f"\n{len(polygons)} polygons over {SIZE}x{SIZE} float32 (deflate, 256x256 tiles)")
     print("| method | median s | × full read |\n|---|---|---|")

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import rasterio.features
 import shapely
 from exactextract import exact_extract
 from rasterio.transform import from_origin
@@ -73,3 +74,62 @@ def test_any_polygons_agree_with_rasterstats_cell_centres(raster):
     theirs = zonal_stats(list(cells), str(path), stats=["sum", "count"])
     np.testing.assert_array_equal(ours.count, [t["count"] for t in theirs])
     np.testing.assert_allclose(ours.sum, [t["sum"] or 0.0 for t in theirs], rtol=1e-5)
+
+
+def test_awkward_polygons_count_the_cells_gdal_burns_for_each(raster):
+    """Each polygon on its own, as GDAL's rasteriser burns it: holes, several parts, overlaps
+    (polygons need not tile), edges off the raster, slivers thinner than a cell, a concave
+    star; geometries that are not polygons, or are empty, hold nothing."""
+    path, data = raster
+    extent = SIZE * RES
+    star = shapely.Polygon(
+        [
+            (2000 + r * np.cos(a), 3000 + r * np.sin(a))
+            for a, r in zip(np.linspace(0, 2 * np.pi, 23)[:-1], [1500, 400] * 11, strict=True)
+        ]
+    )
+    shapes = [
+        shapely.box(1000, 1000, 3000, 3000).difference(shapely.box(1500, 1500, 2500, 2500)),
+        shapely.MultiPolygon([shapely.box(0, 0, 333, 777), shapely.box(4000, 4000, 4555, 5999)]),
+        shapely.box(500, 500, 2500, 2500),  # overlaps the first
+        shapely.box(-1000, extent - 1234, 1234, extent + 1000),  # hangs off the top left
+        shapely.box(-50, -50, extent + 50, extent + 50),  # the whole raster and more
+        shapely.box(3001, 100, 3004, 5000),  # thinner than a cell, between centres
+        shapely.box(3013, 100, 3017, 5000),  # thinner than a cell, over a column of centres
+        star,
+        shapely.Point(100, 100).buffer(0),  # empty
+        shapely.LineString([(0, 0), (5000, 5000)]),
+    ]
+    result = zonal_sums(path, shapes, rows_per_chunk=50)
+    with rasterio.open(path) as src:
+        transform = src.transform
+    valid = data != NODATA
+    for i, shape in enumerate(shapes):
+        if shape.is_empty or shape.geom_type not in ("Polygon", "MultiPolygon"):
+            assert result.count[i] == 0 and result.sum[i] == 0
+            continue
+        burnt = ~rasterio.features.geometry_mask(
+            [shape], out_shape=data.shape, transform=transform, all_touched=False
+        )
+        cells = burnt & valid
+        assert result.count[i] == cells.sum(), f"shape {i}"
+        np.testing.assert_allclose(result.sum[i], data[cells].astype("float64").sum(), rtol=1e-9)
+    assert result.count[5] == 0 and result.count[6] == 490
+
+
+def test_a_rotated_grid_is_refused(tmp_path):
+    path = tmp_path / "rotated.tif"
+    transform = rasterio.Affine(10, 1, 0, 1, -10, 1000)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=10,
+        height=10,
+        count=1,
+        dtype="float32",
+        transform=transform,
+    ) as dst:
+        dst.write(np.ones((10, 10), dtype="float32"), 1)
+    with pytest.raises(ValueError, match="north-up"):
+        zonal_sums(path, [shapely.box(0, 0, 50, 50)])
