@@ -9,6 +9,7 @@ from pathlib import Path
 from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eurbanisme.settings")
 # Django's views are synchronous. Its ASGI handler hops between the event loop and a thread
@@ -19,6 +20,9 @@ if DJANGO_THREADS:
     django_app = WSGIMiddleware(get_wsgi_application(), workers=DJANGO_THREADS)
 else:
     django_app = get_asgi_application()
+# Load every view now (the analysis libraries take seconds to import), not in a citizen's first
+# request to this worker.
+get_resolver().url_patterns
 
 # The tile service is a sibling package that does not import Django; make the repo importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))

@@ -694,22 +694,36 @@ def _check_window(inquiry: Inquiry, *, now: datetime, channel: str) -> None:
         )
 
 
-def _recent(limit_: int, *, now: datetime, **match: Any) -> bool:
-    """Whether `limit_` web entries matching `match` came in the last hour (0: no limit)."""
-    if not limit_:
-        return False
-    since = now - timedelta(hours=1)
-    recent = Observation.objects.filter(submitted_at__gte=since, channel=Channel.WEB, **match)
-    # Reading stops at the limit: the check costs the same for a flood as for a citizen.
-    return len(recent.values_list("pk", flat=True)[:limit_]) >= limit_
+# The web entries of the last hour from one address and from one email, each read no further
+# than its limit (so a flood costs what a citizen costs), in one round trip; a limit of 0 reads
+# nothing and never refuses.
+RATES_SQL = """
+SELECT
+  (SELECT count(*) FROM (SELECT FROM inquiry_observation WHERE ip = %(ip)s
+     AND submitted_at >= %(since)s AND channel = %(web)s LIMIT %(per_ip)s) AS by_ip),
+  (SELECT count(*) FROM (SELECT FROM inquiry_observation WHERE author_email = %(email)s
+     AND submitted_at >= %(since)s AND channel = %(web)s LIMIT %(per_email)s) AS by_email)"""
 
 
 def _check_rates(*, ip: str | None, email: str, now: datetime) -> None:
     per_ip = limit("EU_INQUIRY_RATE_PER_IP_HOUR")
-    if ip and _recent(per_ip, now=now, ip=ip):
-        raise Refused(ERR_RATE_IP.format(limit=per_ip), code="rate_limited", status=429)
     per_email = limit("EU_INQUIRY_RATE_PER_EMAIL_HOUR")
-    if email and _recent(per_email, now=now, author_email=email):
+    if not (ip and per_ip) and not (email and per_email):
+        return
+    params = {
+        "ip": ip,
+        "email": email,
+        "since": now - timedelta(hours=1),
+        "web": Channel.WEB,
+        "per_ip": per_ip,
+        "per_email": per_email,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(RATES_SQL, params)
+        by_ip, by_email = cursor.fetchone()
+    if per_ip and by_ip >= per_ip:
+        raise Refused(ERR_RATE_IP.format(limit=per_ip), code="rate_limited", status=429)
+    if per_email and by_email >= per_email:
         raise Refused(
             ERR_RATE_EMAIL.format(email=email, limit=per_email), code="rate_limited", status=429
         )
