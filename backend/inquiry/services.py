@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -564,6 +565,20 @@ def _check_geometry(geometry: GEOSGeometry | None, inquiry: Inquiry) -> GEOSGeom
     return geometry
 
 
+def _prepared_row(sql: str, params: Any) -> tuple:
+    """The one row of a statement that runs on every submission, prepared on its connection.
+
+    Django binds parameters in the client, so PostgreSQL plans each of its statements anew (the
+    context query: 1.2 ms of planning for 1.4 ms of work) and files travel as hex text. These
+    go through psycopg's server-side binding instead: planned once per pooled connection, bytes
+    sent as binary. Errors are Django's, as with its own cursor.
+    """
+    with connection.cursor() as django_cursor, connection.wrap_database_errors:
+        with psycopg.Cursor(django_cursor.cursor.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone()
+
+
 CONTEXT_SQL = """
 WITH g AS (SELECT ST_GeomFromEWKB(%(geom)s) AS geom),
 p AS (SELECT ST_PointOnSurface(geom) AS pt FROM g),
@@ -595,9 +610,9 @@ def _context(
     """Check a drawing lies on the plan; the zone, prescriptions, articles and commune under it."""
     if geometry is None:
         return None, None, {}
-    with connection.cursor() as cursor:
-        cursor.execute(CONTEXT_SQL, {"geom": bytes(geometry.ewkb), "version": inquiry.version_id})
-        inside, zone_id, zones, prescriptions, articles, commune_id = cursor.fetchone()
+    inside, zone_id, zones, prescriptions, articles, commune_id = _prepared_row(
+        CONTEXT_SQL, {"geom": bytes(geometry.ewkb), "version": inquiry.version_id}
+    )
     if not inside:
         raise Refused(ERR_GEOM_OUTSIDE, code="geometry_outside")
 
@@ -718,9 +733,7 @@ def _check_rates(*, ip: str | None, email: str, now: datetime) -> None:
         "per_ip": per_ip,
         "per_email": per_email,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(RATES_SQL, params)
-        by_ip, by_email = cursor.fetchone()
+    by_ip, by_email = _prepared_row(RATES_SQL, params)
     if per_ip and by_ip >= per_ip:
         raise Refused(ERR_RATE_IP.format(limit=per_ip), code="rate_limited", status=429)
     if per_email and by_email >= per_email:
@@ -814,39 +827,37 @@ def observation_submit(
     # autocommit, so the lock lasts no longer than that statement and its commit; a transcription
     # commits with its event; inside a caller's transaction, it is a savepoint.
     with transaction.atomic() if connection.in_atomic_block or not web else nullcontext():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                REGISTER_ENTRY,
-                [
-                    inquiry.pk,
-                    statuses,
-                    web,
-                    _content_template(observation, described),
-                    observation.receipt_token,
-                    channel,
-                    theme,
-                    body,
-                    bytes(geometry.ewkb) if geometry else None,
-                    zone_id,
-                    commune_id,
-                    json.dumps(context),
-                    observation.author_name,
-                    author_email,
-                    observation.author_id_number,
-                    ip,
-                    publish_named,
-                    consent_publication,
-                    corrects.pk if corrects else None,
-                    observation.transcribed_by_id,
-                    [f.name for f in files],
-                    [f.content_type for f in files],
-                    [f.size for f in files],
-                    [f.sha256 for f in files],
-                    [f.content for f in files],
-                    [f.is_scan for f in files],
-                ],
-            )
-            outcome, pk, number, at, sha256 = cursor.fetchone()
+        outcome, pk, number, at, sha256 = _prepared_row(
+            REGISTER_ENTRY,
+            [
+                inquiry.pk,
+                statuses,
+                web,
+                _content_template(observation, described),
+                observation.receipt_token,
+                channel,
+                theme,
+                body,
+                bytes(geometry.ewkb) if geometry else None,
+                zone_id,
+                commune_id,
+                json.dumps(context),
+                observation.author_name,
+                author_email,
+                observation.author_id_number,
+                ip,
+                publish_named,
+                consent_publication,
+                corrects.pk if corrects else None,
+                observation.transcribed_by_id,
+                [f.name for f in files],
+                [f.content_type for f in files],
+                [f.size for f in files],
+                [f.sha256 for f in files],
+                [f.content for f in files],
+                [f.is_scan for f in files],
+            ],
+        )
         if outcome == "window":
             _check_window(Inquiry.objects.get(pk=inquiry.pk), now=at, channel=channel)
             raise Refused(
