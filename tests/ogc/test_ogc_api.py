@@ -74,6 +74,7 @@ def test_number_matched_is_an_estimate_marked_as_such_when_big(ogc_url, reader):
     from publish.ogc import provider
 
     provider._anchors.clear()
+    provider._counts.clear()
     total = _count(reader, "SELECT count(*) FROM publish.zones")
     assert total > provider.EXACT_COUNT_MAX
     estimated = get_json(f"{ogc_url}/collections/equipment/items", limit=1)
@@ -87,6 +88,67 @@ def test_number_matched_is_an_estimate_marked_as_such_when_big(ogc_url, reader):
     assert (
         "numberMatchedEstimated" not in again and again["numberMatched"] == exact["numberMatched"]
     )
+
+
+def test_a_kept_count_and_page_follow_the_layer_state(ogc_url, reader, test_db_name):
+    import psycopg
+
+    query = "SELECT count(*) FROM publish.zones WHERE code = 'ZV'"
+    before = get_json(f"{ogc_url}/collections/zones/items", limit=1000, code="ZV")
+    # The second answer comes from the kept count; both agree with SQL.
+    again = get_json(f"{ogc_url}/collections/zones/items", limit=1000, code="ZV")
+    assert before["numberMatched"] == again["numberMatched"] == _count(reader, query)
+    with psycopg.connect(dbname=test_db_name, autocommit=True) as owner:
+        # A new draft with three ZV zones, under an inquiry that has just opened: the writes
+        # bump the layer's version and the opening its epoch.
+        version = owner.execute(
+            "INSERT INTO planning_planversion (number, label, stage, created_at, document_id) "
+            "SELECT max(number) + 1, 'cache test', 'inquiry', now(), min(document_id) "
+            "FROM planning_planversion RETURNING id"
+        ).fetchone()[0]
+        try:
+            added = [
+                r[0]
+                for r in owner.execute(
+                    "INSERT INTO planning_zone (key, code, label_fr, label_ar, family, "
+                    "max_height_m, allowed_uses, prohibited_uses, geom, version_id, revision) "
+                    "SELECT key, code, label_fr, label_ar, family, max_height_m, allowed_uses, "
+                    "prohibited_uses, geom, %s, 1 FROM planning_zone WHERE code = 'ZV' LIMIT 3 "
+                    "RETURNING id",
+                    (version,),
+                )
+            ]
+            owner.execute(
+                "INSERT INTO inquiry_inquiry (title_fr, title_ar, status, opens_at, closes_at, "
+                "created_at, version_id, closing_note, decree_reference, deliberation_reference, "
+                "order_reference, places) VALUES ('cache test', '', 'scheduled', "
+                "now() - interval '1 minute', now() + interval '30 days', now(), %s, '', '', '', "
+                "'', '[]')",
+                (version,),
+            )
+            after = get_json(f"{ogc_url}/collections/zones/items", limit=1000, code="ZV")
+            assert after["numberMatched"] == before["numberMatched"] + 3 == _count(reader, query)
+            assert set(added) <= {f["id"] for f in after["features"]}
+        finally:
+            owner.execute("DELETE FROM inquiry_inquiry WHERE version_id = %s", (version,))
+            owner.execute("DELETE FROM planning_zone WHERE version_id = %s", (version,))
+            owner.execute("DELETE FROM planning_planversion WHERE id = %s", (version,))
+    last = get_json(f"{ogc_url}/collections/zones/items", limit=1000, code="ZV")
+    assert last["numberMatched"] == before["numberMatched"]
+    assert [f["id"] for f in last["features"]] == [f["id"] for f in before["features"]]
+
+
+def test_a_layer_state_seen_earlier_is_checked_by_the_query_itself(ogc_url, reader):
+    from publish.ogc import provider
+
+    expected = _count(reader, "SELECT count(*) FROM publish.zones WHERE code = 'ZV'")
+    get_json(f"{ogc_url}/collections/zones/items", limit=1, code="ZV")
+    # A state that the layer is not in (as after a write by another process): the statement
+    # sees the real one, the answer is not kept under the stale key, and the query runs again.
+    provider._states["zones"] = (-1, -1)
+    page = get_json(f"{ogc_url}/collections/zones/items", limit=1, code="ZV")
+    assert page["numberMatched"] == expected and page["numberReturned"] == 1
+    assert provider._states["zones"] != (-1, -1)
 
 
 def test_a_deep_page_equals_the_same_rows_by_offset_in_sql(ogc_url, reader, monkeypatch):

@@ -9,7 +9,10 @@ deep into a result starts from an anchor (the id at every ANCHOR_EVERY-th positi
 one scan of the ids and kept while the layer's state is unchanged).
 `numberMatched` is exact up to EXACT_COUNT_MAX matches or when the client asks with
 `count=exact`; beyond, it is an estimate and the response says so with
-`"numberMatchedEstimated": true` (see `_count`).
+`"numberMatchedEstimated": true` (see `_features_and_count`). Either is kept per query and layer
+state, so the next pages of the same query only read their features.
+Features are written as compact GeoJSON text by PostgreSQL (`_feature_sql`): no JSON value is
+parsed on the way, in the database or in Python, unless a response format reads the features.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import threading
 from collections import OrderedDict
 
+import orjson
 import psycopg
 from psycopg import sql
 from pygeoapi.provider.base import (
@@ -41,13 +45,14 @@ EXACT_COUNT_MAX = 1_000
 COUNT_PARAM = "count"
 COUNT_EXACT = "exact"
 KEYSET_CACHE_SIZE = 10_000
+COUNT_CACHE_SIZE = 1_000
 ANCHOR_CACHE_SIZE = 64
 # Deep pages start from an anchor: the id at every ANCHOR_EVERY-th position of the query.
 ANCHOR_EVERY = 1_000
 # Below this offset, OFFSET on the id index is cheaper than building the anchors.
 ANCHOR_MIN_OFFSET = 5_000
-# Decimals written by ST_AsGeoJSON: 7 for degrees (about 1 cm), 3 for metres (1 mm). Fewer
-# digits than that only cost parsing and bytes, twice (pygeoapi parses and writes the JSON).
+# Decimals written by ST_AsGeoJSON: 7 for degrees (about 1 cm), 3 for metres (1 mm). More
+# digits than that only cost bytes, and parsing in every client.
 DEGREE_DIGITS = 7
 METRE_DIGITS = 3
 
@@ -76,6 +81,21 @@ FORMATS = {"date": "date", "timestamp with time zone": "date-time", "timestamp":
 _keyset: OrderedDict = OrderedDict()
 # (layer state, view, where, params) -> (exact count, every ANCHOR_EVERY-th id in id order)
 _anchors: OrderedDict = OrderedDict()
+# (layer state, view, where, params) -> (numberMatched, whether it is an estimate)
+_counts: OrderedDict = OrderedDict()
+# view -> its layer state when last read (NO_STATE for a view without one). A key is built from
+# it without a round trip; every statement that reads under a key also returns the state it saw,
+# and an answer, or a cache entry, is kept only when the two agree (see _StaleState).
+_states: dict = {}
+NO_STATE = ()
+# Attempts at a query whose layer changes under it; the last runs without the caches.
+STALE_ATTEMPTS = 3
+# Feature expressions by shape, rendered once: composing one (an identifier per column, the
+# geometry) costs ~0.2 ms of Python, on every request.
+_features: dict = {}
+FEATURE_CACHE_SIZE = 256
+# Properties and their JSON schema by view and columns (pygeoapi makes a provider a request).
+_fields: dict = {}
 _cache_lock = threading.Lock()
 
 
@@ -90,6 +110,10 @@ def _cache_put(cache: OrderedDict, key, value, size: int) -> None:
         cache.move_to_end(key)
         while len(cache) > size:
             cache.popitem(last=False)
+
+
+class _StaleState(Exception):
+    """The layer's state changed since it was last read: the cache key is out of date."""
 
 
 def _bbox_2d(bbox: list) -> list[float]:
@@ -135,11 +159,16 @@ class PublishProvider(BaseProvider):
 
     def get_fields(self) -> dict:
         """Properties and their JSON schema types (the queryables)."""
-        return {
-            name: json_schema(sql_type)
-            for name, sql_type in self.columns.items()
-            if name != self.links_column
-        }
+        shape = (self.view, tuple(self.columns.items()), self.links_column)
+        fields = _fields.get(shape)
+        if fields is None:
+            fields = _fields[shape] = {
+                name: json_schema(sql_type)
+                for name, sql_type in self.columns.items()
+                if name != self.links_column
+            }
+        # A copy: pygeoapi may add to what it is given.
+        return {name: dict(schema) for name, schema in fields.items()}
 
     def query(
         self,
@@ -180,17 +209,23 @@ class PublishProvider(BaseProvider):
                         out,
                     )
                 want = resulttype != "hits" and limit > 0
-                features, matched, estimated = self._features_and_count(
-                    conn,
-                    where,
-                    offset,
-                    limit if want else 0,
-                    sortby,
-                    select_properties,
-                    skip_geometry,
-                    out,
-                    exact,
-                )
+                for attempt in range(STALE_ATTEMPTS):
+                    try:
+                        features, matched, estimated = self._features_and_count(
+                            conn,
+                            where,
+                            offset,
+                            limit if want else 0,
+                            sortby,
+                            select_properties,
+                            skip_geometry,
+                            out,
+                            exact,
+                            self._cache_key(conn, where, attempt),
+                        )
+                        break
+                    except _StaleState:
+                        LOGGER.info("Layer %s changed during a query; reading it again", self.view)
         except psycopg.errors.DataError as err:
             raise ProviderInvalidQueryError(
                 user_msg=ERR_VALUE.format(detail=err.diag.message_primary)
@@ -228,7 +263,7 @@ class PublishProvider(BaseProvider):
             raise ProviderItemNotFoundError(
                 user_msg=ERR_NOT_FOUND.format(identifier=identifier, view=self.view)
             )
-        return self._finish(row[0])
+        return self._finish(orjson.loads(row[0]))
 
     # -- SQL building ---------------------------------------------------------------------------
 
@@ -294,25 +329,59 @@ class PublishProvider(BaseProvider):
         if out.flip:
             geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
         digits = DEGREE_DIGITS if out.srid == 4326 else METRE_DIGITS
-        return sql.SQL("ST_AsGeoJSON({}, {})::json").format(geom, sql.Literal(digits)), params
+        geometry = sql.SQL("coalesce(ST_AsGeoJSON({}, {}), 'null')").format(
+            geom, sql.Literal(digits)
+        )
+        return geometry, params
 
     def _feature_sql(self, out, select_properties, skip_geometry) -> tuple[sql.Composable, list]:
+        """One feature of `t` as GeoJSON text (see _compose_feature), rendered once a shape."""
+        shape = (
+            self.view,
+            tuple(self.columns),
+            self.id_field,
+            self.geom_field,
+            self.links_column,
+            out.srid,
+            out.flip,
+            tuple(select_properties),
+            bool(skip_geometry),
+        )
+        cached = _features.get(shape)
+        if cached is None:
+            feature, params = self._compose_feature(out, select_properties, skip_geometry)
+            cached = (sql.SQL(feature.as_string()), tuple(params))
+            if len(_features) >= FEATURE_CACHE_SIZE:
+                _features.clear()
+            _features[shape] = cached
+        return cached[0], list(cached[1])
+
+    def _compose_feature(self, out, select_properties, skip_geometry):
+        """One feature of `t` as GeoJSON text.
+
+        Written by concatenation around values that PostgreSQL writes as JSON (ST_AsGeoJSON,
+        to_json of the id and of a row of the properties), so no part is parsed again: casting
+        ST_AsGeoJSON's text to `json` re-reads every coordinate, a third of a page's time. A row
+        written by to_json is also compact (json_build_object puts spaces around every `:` and
+        `,`): ~10% fewer bytes for every client to parse.
+        """
         names = [n for n in self.columns if not select_properties or n in select_properties]
         if self.links_column and self.links_column not in names:
             names.append(self.links_column)
-        props = sql.SQL("json_build_object({})").format(
-            sql.SQL(", ").join(
-                sql.SQL("{}, {}").format(sql.Literal(n), sql.Identifier("t", n)) for n in names
+        props = sql.SQL("'{}'")
+        if names:
+            props = sql.SQL("(SELECT to_json(p) FROM (SELECT {}) p)::text").format(
+                sql.SQL(", ").join(sql.Identifier("t", n) for n in names)
             )
-        )
         params: list = []
         if skip_geometry or not self.geom_field:
-            geometry = sql.SQL("NULL::json")
+            geometry = sql.SQL("'null'")
         else:
             geometry, params = self._geometry_sql(out)
         feature = sql.SQL(
-            "json_build_object('type', 'Feature', 'id', {}, 'geometry', {}, 'properties', {})"
-        ).format(sql.Identifier("t", self.id_field), geometry, props)
+            """'{{"type":"Feature","id":' || to_json({id})::text || ',"geometry":' || {geometry}"""
+            """ || ',"properties":' || {props} || '}}'"""
+        ).format(id=sql.Identifier("t", self.id_field), geometry=geometry, props=props)
         return feature, params
 
     def _order(self, sortby) -> sql.Composable:
@@ -325,31 +394,59 @@ class PublishProvider(BaseProvider):
         keys.append(sql.Identifier("t", self.id_field))
         return sql.SQL(", ").join(keys)
 
-    def _cache_key(self, conn, where) -> tuple | None:
-        """The key of this query in the paging caches; None when the view has no layer state."""
-        row = conn.execute(
-            "SELECT version, epoch FROM publish.layer_state() WHERE layer = %s", [self.view]
-        ).fetchone()
-        if row is None:
+    def _cache_key(self, conn, where, attempt: int = 0) -> tuple | None:
+        """The key of this query in the paging caches; None when the view has no layer state.
+
+        The state is the one last seen (no round trip) on a first attempt, read again on the
+        next; the last attempt goes without caches, so a layer that keeps changing is still
+        answered.
+        """
+        if attempt >= STALE_ATTEMPTS - 1:
             return None
-        return (tuple(row), self.view, where.sql.as_string(conn), tuple(map(str, where.params)))
+        state = _states.get(self.view) if attempt == 0 else None
+        if state is None:
+            row = conn.execute(
+                "SELECT version, epoch FROM publish.layer_state() WHERE layer = %s", [self.view]
+            ).fetchone()
+            state = _states[self.view] = NO_STATE if row is None else tuple(row)
+        if state == NO_STATE:
+            return None
+        return (state, self.view, where.sql.as_string(conn), tuple(map(str, where.params)))
+
+    def _state_sql(self, key) -> Clause:
+        """A column with the layer's state as the statement sees it (checked by _check_state)."""
+        if not key:
+            return Clause(sql.SQL("NULL"))
+        return Clause(
+            sql.SQL("(SELECT ARRAY[version, epoch] FROM publish.layer_state() WHERE layer = %s)"),
+            [self.view],
+        )
+
+    def _check_state(self, key, seen) -> None:
+        """Raise _StaleState when a statement saw another state than the key's."""
+        if key and tuple(seen or NO_STATE) != key[0]:
+            _states[self.view] = tuple(seen or NO_STATE)
+            raise _StaleState
 
     def _anchor_index(self, conn, key, where) -> tuple[int, list]:
         """The exact count and every ANCHOR_EVERY-th id of a query: one scan of its ids."""
         cached = _cache_get(_anchors, key) if key else None
         if cached is not None:
             return cached
+        state = self._state_sql(key)
         query = sql.SQL(
             "SELECT count(*), coalesce(array_agg(id ORDER BY id) FILTER "
-            "(WHERE n %% {every} = 0), '{{}}') FROM (SELECT {id} AS id, row_number() OVER "
-            "(ORDER BY {id}) AS n FROM {table} t WHERE {where}) s"
+            "(WHERE n %% {every} = 0), '{{}}'), {state} FROM (SELECT {id} AS id, row_number() "
+            "OVER (ORDER BY {id}) AS n FROM {table} t WHERE {where}) s"
         ).format(
             every=sql.Literal(ANCHOR_EVERY),
+            state=state.sql,
             id=sql.Identifier("t", self.id_field),
             table=self._table(),
             where=where.sql,
         )
-        total, anchors = conn.execute(query, where.params).fetchone()
+        total, anchors, seen = conn.execute(query, [*state.params, *where.params]).fetchone()
+        self._check_state(key, seen)
         if key:
             _cache_put(_anchors, key, (total, anchors), ANCHOR_CACHE_SIZE)
         return total, anchors
@@ -370,7 +467,7 @@ class PublishProvider(BaseProvider):
         return anchors[i - 1], offset - i * ANCHOR_EVERY
 
     def _page_sql(self, where, after, skip, limit, sortby, feature) -> Clause:
-        """The JSON array of one page's features (rows chosen first, GeoJSON for those only)."""
+        """One page (rows chosen first, GeoJSON for those only), as the row of `_aggregate`."""
         after_sql, after_params = sql.SQL(""), []
         if after is not None:
             after_sql = sql.SQL(" AND {} > %s").format(sql.Identifier("t", self.id_field))
@@ -379,12 +476,17 @@ class PublishProvider(BaseProvider):
             "SELECT * FROM {table} t WHERE {where}{after} ORDER BY {order} LIMIT %s OFFSET %s"
         ).format(table=self._table(), where=where.sql, after=after_sql, order=self._order(sortby))
         return Clause(
-            sql.SQL(
-                "(SELECT coalesce(json_agg({feature} ORDER BY {order}), '[]'::json) "
-                "FROM ({page}) t)"
-            ).format(feature=feature.sql, order=self._order(sortby), page=page),
+            self._aggregate(feature.sql, self._order(sortby), page),
             [*feature.params, *where.params, *after_params, limit, skip],
         )
+
+    def _aggregate(self, feature, order, rows) -> sql.Composable:
+        """The features of `rows` (as `t`) as a JSON array in text, their number, their last id
+        in id order (the keyset cache is kept for id order only)."""
+        return sql.SQL(
+            "SELECT '[' || coalesce(string_agg({feature}, ',' ORDER BY {order}), '') || ']' "
+            "AS features, count(*) AS n, max({id}) AS last_id FROM ({rows}) t"
+        ).format(feature=feature, order=order, id=sql.Identifier("t", self.id_field), rows=rows)
 
     def _sample_sql(self, where) -> tuple[sql.Composable, sql.Composable, list]:
         """The first EXACT_COUNT_MAX + 1 matching ids (as CTE `s`) and the last matching id."""
@@ -401,7 +503,7 @@ class PublishProvider(BaseProvider):
         return cte, columns, [*where.params, EXACT_COUNT_MAX + 1, EXACT_COUNT_MAX, *where.params]
 
     def _features_and_count(
-        self, conn, where, offset, limit, sortby, select_properties, skip_geometry, out, exact
+        self, conn, where, offset, limit, sortby, select_properties, skip_geometry, out, exact, key
     ) -> tuple[list, int, bool]:
         """One page and numberMatched, in one statement when no cache has to be consulted.
 
@@ -413,33 +515,34 @@ class PublishProvider(BaseProvider):
         close otherwise, and marked as an estimate. `count=exact` counts everything once and
         keeps it for the next pages.
         """
-        key = self._cache_key(conn, where)
-        cached = _cache_get(_anchors, key) if key else None
-        total = None
-        if exact or cached is not None:
-            total = self._anchor_index(conn, key, where)[0]
+        counted = _cache_get(_counts, key) if key else None
+        if exact or (key and _cache_get(_anchors, key) is not None):
+            counted = self._anchor_index(conn, key, where)[0], False
         feature = Clause(*self._feature_sql(out, select_properties, skip_geometry))
-        page = Clause(sql.SQL("'[]'::json"))
+        page = Clause(sql.SQL("SELECT '[]' AS features, 0 AS n, NULL AS last_id"))
         if limit:
             after, skip = self._start(conn, key, where, offset, sortby)
             page = self._page_sql(where, after, skip, limit, sortby, feature)
         raw = rawjson.wanted() and not self.links_column
-        page_columns = self._page_columns(raw)
-        if total is not None:
-            query = sql.SQL("SELECT {} FROM (SELECT {} AS p OFFSET 0) r").format(
-                page_columns, page.sql
-            )
-            features, last_id = self._page_result(conn.execute(query, page.params).fetchone(), raw)
-            matched, estimated = total, False
+        state = self._state_sql(key)
+        if counted is not None:
+            query = sql.SQL("SELECT {}, r.* FROM ({}) r").format(state.sql, page.sql)
+            row = conn.execute(query, [*state.params, *page.params]).fetchone()
+            self._check_state(key, row[0])
+            features, last_id = self._page_result(row[1:], raw)
+            matched, estimated = counted
         else:
             cte, columns, sample_params = self._sample_sql(where)
-            query = sql.SQL("{} SELECT {}, {} FROM (SELECT {} AS p OFFSET 0) r").format(
-                cte, columns, page_columns, page.sql
+            query = sql.SQL("{} SELECT {}, {}, r.* FROM ({}) r").format(
+                cte, columns, state.sql, page.sql
             )
-            row = conn.execute(query, [*sample_params, *page.params]).fetchone()
+            row = conn.execute(query, [*sample_params, *state.params, *page.params]).fetchone()
             count, first, kth, last = row[:4]
-            features, last_id = self._page_result(row[4:], raw)
+            self._check_state(key, row[4])
+            features, last_id = self._page_result(row[5:], raw)
             matched, estimated = self._estimate(count, first, kth, last)
+            if key:
+                _cache_put(_counts, key, (matched, estimated), COUNT_CACHE_SIZE)
         if features and key and not sortby:
             _cache_put(_keyset, (key, offset + len(features)), last_id, KEYSET_CACHE_SIZE)
         if self.links_column:
@@ -447,22 +550,13 @@ class PublishProvider(BaseProvider):
         return features, matched, estimated
 
     @staticmethod
-    def _page_columns(raw: bool) -> sql.Composable:
-        """The page `r.p` (a JSON array) as read back: parsed, or as text with its length and
-        last id when pygeoapi will only write it out (see rawjson). `r` is always a derived
-        table with OFFSET 0, so the planner cannot inline the page's query once per use."""
-        if raw:
-            return sql.SQL("r.p::text, json_array_length(r.p), r.p -> -1 -> 'id'")
-        return sql.SQL("r.p")
-
-    @staticmethod
     def _page_result(columns: tuple, raw: bool) -> tuple[list, object]:
-        """The page's features and the id of its last one, from `_page_columns`."""
+        """The page's features and the id of its last one, from `_aggregate`'s columns: the
+        text as it is when pygeoapi will only write it out (see rawjson), else parsed."""
+        text, count, last_id = columns
         if raw:
-            text, count, last_id = columns
             return rawjson.RawFeatures(text, count), last_id
-        features = columns[0]
-        return features, features[-1]["id"] if features else None
+        return orjson.loads(text), last_id
 
     @staticmethod
     def _estimate(count, first, kth, last) -> tuple[int, bool]:
@@ -487,17 +581,18 @@ class PublishProvider(BaseProvider):
         if resulttype == "hits" or limit == 0:
             limit = 0
         raw = rawjson.wanted() and not self.links_column
+        rows = sql.SQL(
+            "SELECT * FROM {table} t WHERE {id} IN "
+            "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s)"
+        ).format(table=self._table(), id=id_col)
         query = sql.SQL(
             "WITH m AS MATERIALIZED (SELECT {id} AS id FROM {table} t WHERE {where}) "
-            "SELECT (SELECT count(*) FROM m), {columns} FROM (SELECT (SELECT coalesce("
-            "json_agg({feature} ORDER BY {id}), '[]'::json) FROM {table} t WHERE {id} IN "
-            "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s)) AS p OFFSET 0) r"
+            "SELECT (SELECT count(*) FROM m), r.* FROM ({page}) r"
         ).format(
             id=id_col,
             table=self._table(),
             where=where.sql,
-            feature=feature,
-            columns=self._page_columns(raw),
+            page=self._aggregate(feature, id_col, rows),
         )
         row = conn.execute(query, [*where.params, *fparams, limit, offset]).fetchone()
         matched = row[0]
