@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
 import logging
 import time
 
 import psycopg
+from isal import igzip
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
@@ -91,9 +91,9 @@ class TileService:
         if not data:
             body = b""
         elif len(data) > GZIP_IN_THREAD:
-            body = await asyncio.to_thread(gzip.compress, data, self.settings.gzip_level, mtime=0)
+            body = await asyncio.to_thread(igzip.compress, data, self.settings.gzip_level, mtime=0)
         else:
-            body = gzip.compress(data, self.settings.gzip_level, mtime=0)
+            body = igzip.compress(data, self.settings.gzip_level, mtime=0)
         self.metrics.render_seconds.labels(layer.name).observe(time.perf_counter() - started)
         return body
 
@@ -272,7 +272,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if _accepts_gzip(request):
             headers["Content-Encoding"] = "gzip"
         else:
-            body = gzip.decompress(body)
+            body = igzip.decompress(body)
         return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)
 
     async def tile(request: Request) -> Response:

@@ -212,3 +212,13 @@ def test_the_listener_reconnects_and_stays_fresh(live_url, centre, test_db_name,
     assert status == 200 and body
     _wait_listener(live_url)
     assert _metric(live_url, "tiles_listener_up") == 1.0
+
+
+def test_a_gzip_level_isal_lacks_fails_at_start_up(monkeypatch):
+    from tiles.settings import Settings
+
+    monkeypatch.setenv("EU_TILES_GZIP_LEVEL", "6")
+    with pytest.raises(ValueError, match="must be 0, 1, 2 or 3"):
+        Settings.from_env()
+    monkeypatch.setenv("EU_TILES_GZIP_LEVEL", "3")
+    assert Settings.from_env().gzip_level == 3
