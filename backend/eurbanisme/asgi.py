@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -33,6 +34,11 @@ tiles_app = create_tiles_app()
 from publish.ogc.mount import OgcMount  # noqa: E402
 
 ogc_app = OgcMount()
+
+# Everything imported so far lives as long as the process: about 390,000 objects, which a full
+# collection of the garbage collector walked in ~300 ms with every request of the worker stopped
+# (the rush's p99). Frozen, they are never walked again; requests' garbage still is.
+gc.freeze()
 
 
 async def application(scope, receive, send):

@@ -10,6 +10,9 @@ with the demo on first run, and serves the whole system with uvicorn on its own 
 Figures: accepted observations per second, p50 and p99 latency, and the check that the number of
 201 responses equals the number of register rows (zero loss). Baseline, in the same run and with
 the same clients: GET /healthz (HTTP + one database round trip), the floor of any request.
+The rush is measured after --warmup-seconds of the same submissions (a server is up long before
+the last day; a fresh worker's first requests open its pool and threads): their figures are
+printed apart, and their entries are in the zero-loss count.
 """
 
 from __future__ import annotations
@@ -250,6 +253,7 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--baseline-seconds", type=float, default=15)
+    parser.add_argument("--warmup-seconds", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8113)
     parser.add_argument(
@@ -296,6 +300,9 @@ def main() -> None:
         )
         base_rps = statuses.get(200, 0) / args.baseline_seconds
         base_p50, base_p99 = _pct(latencies, 50), _pct(latencies, 99)
+        warm_latencies, warm_statuses = asyncio.run(
+            _users(args.citizens, args.warmup_seconds, submit, args.port, "warm-up")
+        )
         client = psutil.Process()
         cpu_before = (*_cpu_seconds(server), sum(client.cpu_times()[:2]))
         results = asyncio.run(rush())
@@ -314,6 +321,7 @@ def main() -> None:
         Observation.objects.filter(inquiry_id=inquiry_id).values_list("register_number", flat=True)
     )
     created = statuses.get(201, 0)
+    warm_created = warm_statuses.get(201, 0)
     rps = created / args.seconds
     p50, p99 = _pct(latencies, 50), _pct(latencies, 99)
     connections = f"psycopg pool of {args.pool}" if args.pool else "a connection per request"
@@ -323,6 +331,11 @@ def main() -> None:
     )
     print(
         f"baseline GET /healthz: {base_rps:.0f} req/s, p50 {base_p50:.1f} ms, p99 {base_p99:.1f} ms"
+    )
+    print(
+        f"warm-up ({args.warmup_seconds:.0f} s, not in the figures below): "
+        f"{warm_created / args.warmup_seconds:.1f} accepted/s, p50 {_pct(warm_latencies, 50):.1f} "
+        f"ms, p99 {_pct(warm_latencies, 99):.1f} ms, statuses {dict(sorted(warm_statuses.items()))}"
     )
     print(f"submissions: {rps:.1f} accepted/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"ratio to baseline: throughput {rps / base_rps:.3f}x, p50 {p50 / base_p50:.1f}x")
@@ -348,9 +361,10 @@ def main() -> None:
             f"statuses {dict(sorted(tile_statuses.items()))}"
         )
     gap_free = numbers == set(range(1, rows + 1))
-    print(f"201 responses {created}, register rows {rows}, gap-free {gap_free}")
-    print("zero loss: " + ("yes" if created == rows else "NO"))
-    sys.exit(0 if created == rows else 1)
+    accepted = warm_created + created
+    print(f"201 responses {accepted} (warm-up included), register rows {rows}, gap-free {gap_free}")
+    print("zero loss: " + ("yes" if accepted == rows else "NO"))
+    sys.exit(0 if accepted == rows else 1)
 
 
 if __name__ == "__main__":
