@@ -22,8 +22,8 @@ if DJANGO_THREADS:
 else:
     django_app = get_asgi_application()
 # Load every view now (the analysis libraries take seconds to import), not in a citizen's first
-# request to this worker.
-get_resolver().url_patterns
+# request to this worker: reading the URL patterns imports every view module.
+URL_PATTERNS = get_resolver().url_patterns
 
 # The tile service is a sibling package that does not import Django; make the repo importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
