@@ -20,6 +20,7 @@ from starlette.routing import Route
 from .cache import DiskCache, Key, MemoryCache
 from .layers import LAYERS, SQL_DIR, Layer
 from .metrics import Metrics
+from .queue import RenderQueue
 from .settings import Settings
 from .style import build_style
 from .versions import LayerVersions
@@ -35,8 +36,6 @@ ERR_XY = "Tile {z}/{x}/{y} does not exist: at zoom {z}, x and y go from 0 to {la
 ERR_TMS = "Unknown tile matrix set {name!r}: this service offers WebMercatorQuad only."
 ERR_DATABASE = "The tile database is unavailable; try again in a moment."
 BOUNDS_SQL = (SQL_DIR / "bounds.sql").read_text()
-# Bodies bigger than this are gzipped in a worker thread, off the event loop.
-GZIP_IN_THREAD = 32 * 1024
 
 
 class TileService:
@@ -51,6 +50,8 @@ class TileService:
             open=False,
             kwargs={"autocommit": True},
         )
+        # As many renders at once as the pool has connections; the others wait in cost order.
+        self.queue = RenderQueue(settings.pool_max, settings.queue_slack)
         self._opened = False
         self._lock = asyncio.Lock()
         self.metrics = Metrics()
@@ -78,22 +79,26 @@ class TileService:
 
     async def render(self, layer: Layer, z: int, x: int, y: int) -> bytes:
         """Make the tile in PostgreSQL and gzip it; b'' for an empty tile."""
-        started = time.perf_counter()
+        queued = time.perf_counter()
         try:
-            async with await self.connection() as conn:
-                cur = await conn.execute(layer.sql, layer.params(z, x, y))
-                row = await cur.fetchone()
+            async with self.queue.slot(layer.name, z):
+                started = time.perf_counter()
+                self.metrics.queue_seconds.labels(layer.name).observe(started - queued)
+                async with await self.connection() as conn:
+                    # Binary results: PostgreSQL sends the tile's bytes as they are, not as hex
+                    # text twice their size that it must encode and psycopg decode.
+                    cur = await conn.execute(layer.sql, layer.params(z, x, y), binary=True)
+                    row = await cur.fetchone()
+                self.queue.learn(layer.name, z, time.perf_counter() - started)
         except Exception:
             self.metrics.errors.labels(layer.name).inc()
             raise
         data = bytes(row[0]) if row and row[0] is not None else b""
         self.metrics.tile_bytes.labels(layer.name).observe(len(data))
-        if not data:
-            body = b""
-        elif len(data) > GZIP_IN_THREAD:
-            body = await asyncio.to_thread(igzip.compress, data, self.settings.gzip_level, mtime=0)
-        else:
-            body = igzip.compress(data, self.settings.gzip_level, mtime=0)
+        # On the event loop, even for the biggest tiles (~1.7 ms of CPU for 412 KB): a hop to a
+        # worker thread cost far more under load, waiting for CPU once for the thread and once
+        # more for the loop to be woken (155 ms median for the tiles over 32 KB at c=32).
+        body = igzip.compress(data, self.settings.gzip_level, mtime=0) if data else b""
         self.metrics.render_seconds.labels(layer.name).observe(time.perf_counter() - started)
         return body
 

@@ -23,6 +23,13 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        self.queue_seconds = Histogram(
+            "tiles_queue_seconds",
+            "Time a tile waited for a render slot (as many as pool connections).",
+            ["layer"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
         self.tile_bytes = Histogram(
             "tiles_body_bytes",
             "Size of the tiles made (before gzip).",

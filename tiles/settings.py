@@ -36,6 +36,9 @@ class Settings:
     # 1.4-1.8 ms for zlib at level 1 (4.5 ms at 6), for bodies as small (46.1 vs 46.4 KB on
     # average); a cold tile is CPU-bound on small machines.
     gzip_level: int = 1
+    # A tile waiting for a connection may be overtaken by cheaper tiles for up to this many times
+    # its own expected render time (tiles/queue.py); 0 serves them first come, first served.
+    queue_slack: int = 4
 
     def __post_init__(self) -> None:
         if self.gzip_level not in range(4):
@@ -54,6 +57,7 @@ class Settings:
             disk_cache_dir=os.environ.get("EU_TILES_DISK_CACHE", ""),
             max_age=_int("EU_TILES_MAX_AGE", 0),
             gzip_level=_int("EU_TILES_GZIP_LEVEL", 1),
+            queue_slack=_int("EU_TILES_QUEUE_SLACK", 4),
         )
 
     def conninfo(self) -> str:

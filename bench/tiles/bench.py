@@ -173,9 +173,12 @@ async def http_run(
                 started = time.perf_counter()
                 for _attempt in range(2):
                     try:
-                        status, head, body = await asyncio.wait_for(
-                            fetch(reader, writer, request), REQUEST_TIMEOUT
-                        )
+                        # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the request
+                        # in a new task, one more turn of this loop (already busy with the other
+                        # connections) before the request is even written, which the SQL loop
+                        # below does not pay.
+                        async with asyncio.timeout(REQUEST_TIMEOUT):
+                            status, head, body = await fetch(reader, writer, request)
                         break
                     except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
                         # A server that dropped the keep-alive connection (pygeoapi does after
@@ -227,7 +230,8 @@ async def sql_run(
             while queue and time.perf_counter() < deadline:
                 z, x, y = queue.pop()
                 started = time.perf_counter()
-                cur = await conn.execute(layer.sql, layer.params(z, x, y))
+                # Binary, as the service fetches it (tiles/app.py).
+                cur = await conn.execute(layer.sql, layer.params(z, x, y), binary=True)
                 data = (await cur.fetchone())[0]
                 run.latencies.append(time.perf_counter() - started)
                 body = bytes(data) if data else b""

@@ -121,4 +121,5 @@ def test_metrics_are_in_prometheus_text_format(live_url):
     text = body.decode()
     assert "# TYPE tiles_requests_total counter" in text
     assert "# TYPE tiles_render_seconds histogram" in text
+    assert "# TYPE tiles_queue_seconds histogram" in text
     assert 'tiles_layer_version{layer="zones"}' in text
