@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from django.contrib.gis.gdal import GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
@@ -48,6 +49,25 @@ def exception_handler(exc, context):
         response["Retry-After"] = "5"
         return response
     return drf_exception_handler(exc, context)
+
+
+_per_thread = threading.local()
+
+
+def reused(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """This thread's instance of a serializer that takes no context, its fields built once.
+
+    DRF deep-copies the declared fields of a serializer for every instance: ~0.8 ms for the 13
+    fields of a citizen's submission, a tenth of its time. Fields keep nothing of what they
+    validate or represent, so one thread may reuse them. Use `run_validation(data)` (raises
+    the same ValidationError as `is_valid(raise_exception=True)`) and
+    `to_representation(instance)` (the same dict as `.data`).
+    """
+    instances = _per_thread.__dict__
+    instance = instances.get(serializer_class)
+    if instance is None:
+        instance = instances[serializer_class] = serializer_class()
+    return instance
 
 
 def parse_srid(crs: str) -> int:

@@ -7,18 +7,20 @@ import os
 import sys
 from pathlib import Path
 
-from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from eurbanisme.bridge import Bridge
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eurbanisme.settings")
 # Django's views are synchronous. Its ASGI handler hops between the event loop and a thread
-# around every middleware (~9 ms a request here); run as WSGI in a pool of threads, a request
-# makes one hop (bench/RESULTS.md, the rush). EU_DJANGO_THREADS=0 restores Django's ASGI handler.
+# around every middleware (~9 ms a request here); run as WSGI in a pool of threads (a2wsgi, with
+# the fewer hops of eurbanisme.bridge), a request makes one hop (bench/RESULTS.md, the rush).
+# EU_DJANGO_THREADS=0 restores Django's ASGI handler.
 DJANGO_THREADS = int(os.environ.get("EU_DJANGO_THREADS", "8"))
 if DJANGO_THREADS:
-    django_app = WSGIMiddleware(get_wsgi_application(), workers=DJANGO_THREADS)
+    django_app = Bridge(get_wsgi_application(), workers=DJANGO_THREADS)
 else:
     django_app = get_asgi_application()
 # Load every view now (the analysis libraries take seconds to import), not in a citizen's first

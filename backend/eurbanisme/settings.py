@@ -105,7 +105,7 @@ if DB_POOL_SIZE:
 # Django binds parameters in the client, so its own queries are never prepared; it also turns
 # psycopg's prepared statements off for connection poolers in front of PostgreSQL (we have none:
 # the pool is in the process). Turned back on, they serve the statements of every submission
-# that go through a server-side cursor (inquiry.services._prepared_row).
+# that go through a server-side cursor (inquiry.services.prepared_row).
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 # Lets two test runs share one cluster without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": envstr("EU_TEST_DB_NAME", "test_eurbanisme")}

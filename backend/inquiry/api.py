@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
+from common.api import reused
 from common.audit import audit
 from common.db import db_now
 from common.errors import Refused
@@ -73,18 +75,23 @@ class IsCommission(BasePermission):
         return is_commission_of(request.user, view.kwargs.get("pk"))
 
 
+# In the model's order of fields, as Model.from_db takes them.
+LIGHT_FIELDS = ["id", "version_id", "title_fr", "title_ar", "status"]
+LIGHT_INQUIRY = (
+    "SELECT id, version_id, title_fr, title_ar, status FROM inquiry_inquiry"
+    " WHERE id = %s AND status <> %s"
+)
+
+
 def _public_inquiry(pk: int, *, light: bool = False) -> Inquiry:
     """A public inquiry; `light`: its own row only (what a submission needs)."""
     if light:
-        # Raw SQL: no query to compile on the path of every submission; other fields load on use.
-        found = Inquiry.objects.raw(
-            "SELECT id, version_id, status, title_fr, title_ar FROM inquiry_inquiry"
-            " WHERE id = %s AND status <> %s",
-            [pk, InquiryStatus.DRAFT],
-        )
+        # A prepared statement: nothing to compile or plan on the path of every submission;
+        # the other fields load on use.
+        row = services.prepared_row(LIGHT_INQUIRY, [pk, InquiryStatus.DRAFT])
+        inquiry = row and Inquiry.from_db(connection.alias, LIGHT_FIELDS, row)
     else:
-        found = selectors.public_inquiries().filter(pk=pk)
-    inquiry = next(iter(found), None)
+        inquiry = selectors.public_inquiries().filter(pk=pk).first()
     if inquiry is None:
         raise Refused(ERR_NOT_PUBLIC.format(pk=pk), code="not_found", status=404)
     return inquiry
@@ -158,9 +165,7 @@ class InquiryObservations(APIView):
         data = request.data
         if hasattr(data, "getlist"):
             data = data.dict() | {"attachments": request.FILES.getlist("attachments")}
-        form = SubmitSerializer(data=data)
-        form.is_valid(raise_exception=True)
-        v = form.validated_data
+        v = reused(SubmitSerializer).run_validation(data)
         corrects = None
         if v.get("corrects"):
             corrects = Observation.objects.filter(
@@ -197,7 +202,8 @@ class InquiryObservations(APIView):
                 status=status.HTTP_202_ACCEPTED,
             )
         observation = services.observation_submit(**submission)
-        return Response(ReceiptSerializer(observation).data, status=status.HTTP_201_CREATED)
+        receipt = reused(ReceiptSerializer).to_representation(observation)
+        return Response(receipt, status=status.HTTP_201_CREATED)
 
 
 class Confirm(APIView):

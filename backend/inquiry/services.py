@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import uuid
+import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -565,7 +566,7 @@ def _check_geometry(geometry: GEOSGeometry | None, inquiry: Inquiry) -> GEOSGeom
     return geometry
 
 
-def _prepared_row(sql: str, params: Any) -> tuple:
+def prepared_row(sql: str, params: Any) -> tuple:
     """The one row of a statement that runs on every submission, prepared on its connection.
 
     Django binds parameters in the client, so PostgreSQL plans each of its statements anew (the
@@ -573,10 +574,20 @@ def _prepared_row(sql: str, params: Any) -> tuple:
     go through psycopg's server-side binding instead: planned once per pooled connection, bytes
     sent as binary. Errors are Django's, as with its own cursor.
     """
-    with connection.cursor() as django_cursor, connection.wrap_database_errors:
-        with psycopg.Cursor(django_cursor.cursor.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    # One cursor per connection: a new cursor looks up how to send each of the register
+    # entry's 26 parameters again (~0.3 ms).
+    cursor = _CURSORS.get(raw)
+    if cursor is None or cursor.closed:
+        cursor = _CURSORS[raw] = psycopg.Cursor(raw)
+    with connection.wrap_database_errors:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()
+
+
+_CURSORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 CONTEXT_SQL = """
@@ -610,7 +621,7 @@ def _context(
     """Check a drawing lies on the plan; the zone, prescriptions, articles and commune under it."""
     if geometry is None:
         return None, None, {}
-    inside, zone_id, zones, prescriptions, articles, commune_id = _prepared_row(
+    inside, zone_id, zones, prescriptions, articles, commune_id = prepared_row(
         CONTEXT_SQL, {"geom": bytes(geometry.ewkb), "version": inquiry.version_id}
     )
     if not inside:
@@ -733,7 +744,7 @@ def _check_rates(*, ip: str | None, email: str, now: datetime) -> None:
         "per_ip": per_ip,
         "per_email": per_email,
     }
-    by_ip, by_email = _prepared_row(RATES_SQL, params)
+    by_ip, by_email = prepared_row(RATES_SQL, params)
     if per_ip and by_ip >= per_ip:
         raise Refused(ERR_RATE_IP.format(limit=per_ip), code="rate_limited", status=429)
     if per_email and by_email >= per_email:
@@ -827,7 +838,7 @@ def observation_submit(
     # autocommit, so the lock lasts no longer than that statement and its commit; a transcription
     # commits with its event; inside a caller's transaction, it is a savepoint.
     with transaction.atomic() if connection.in_atomic_block or not web else nullcontext():
-        outcome, pk, number, at, sha256 = _prepared_row(
+        outcome, pk, number, at, sha256 = prepared_row(
             REGISTER_ENTRY,
             [
                 inquiry.pk,

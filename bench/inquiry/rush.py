@@ -110,7 +110,8 @@ def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
         cwd=ROOT / "backend",
         env=env,
     )
-    deadline = time.monotonic() + 60
+    # The workers import every view before they answer: more than a minute on a busy machine.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
