@@ -8,6 +8,8 @@ from accounts.security import ThrottledAdminAuthenticationForm, ThrottledAuthent
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    # The inquiry first: the patterns are tried in order, and its register takes the rush.
+    path("", include("inquiry.urls")),
     path("admin/", admin.site.urls),
     # Staff sign in here (the admin's own login admits only administrators).
     path(
@@ -21,7 +23,6 @@ urlpatterns = [
     path("api/v1/planning/", include("planning.urls")),
     path("api/v1/", include("publish.urls")),
     path("planning/", include("planning.web_urls")),
-    path("", include("inquiry.urls")),
     path("", include("watch.urls")),
     path("", include("web.urls")),
 ]

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -145,6 +146,8 @@ class InquiryObservations(APIView):
     # Citizens have no account: no session, hence no CSRF token to ask for.
     authentication_classes: list = []
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # JSON only: no browsable page to negotiate on every submission.
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(
         parameters=[
