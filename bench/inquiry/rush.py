@@ -168,9 +168,10 @@ async def _fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req
 
 
 async def _users(
-    users: int, seconds: float, request, port: int, label: str
+    users: int, seconds: float, request, port: int, label: str, *, new: bool = False
 ) -> tuple[list[float], dict[int, int]]:
-    """`users` clients, each on its own keep-alive connection, send `request(i)` back to back.
+    """`users` clients send `request(i)` back to back, each on its own keep-alive connection,
+    or (`new`) each request on a new connection, whose opening counts in its latency.
 
     A minimal HTTP/1.1 client in one thread: the first version (50 threads of `requests`) took
     ~0.9 of the 2 cores, so it, not the server, set the pace.
@@ -185,7 +186,11 @@ async def _users(
         while time.monotonic() < stop:
             start = time.perf_counter()
             try:
+                if new and i != k:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 status = await asyncio.wait_for(_fetch(reader, writer, request(i)), 60)
+                if new:
+                    writer.close()
             except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
                 status = 0
                 writer.close()
@@ -203,6 +208,22 @@ async def _users(
 
     await asyncio.gather(progress(), *(user(k) for k in range(users)))
     return latencies, statuses
+
+
+async def _split(server: subprocess.Popen, port: int) -> list[int]:
+    """How the kernel spread the clients' keep-alive connections over the uvicorn workers.
+
+    Each connection stays with the worker that accepted it, so an uneven split loads one
+    worker more than the other for the whole run: a source of the tail, not of the mean.
+    """
+    await asyncio.sleep(2)
+    counts = []
+    for worker in psutil.Process(server.pid).children():
+        connections = worker.net_connections(kind="tcp")
+        counts.append(
+            sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port for c in connections)
+        )
+    return sorted(counts)
 
 
 def _get(port: int, path: str) -> bytes:
@@ -257,6 +278,7 @@ def main() -> None:
     parser.add_argument("--warmup-seconds", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8113)
+    parser.add_argument("--new", action="store_true", help="each submission on a new connection")
     parser.add_argument(
         "--browsers", type=int, default=0, help="map users fetching tiles during the rush"
     )
@@ -288,11 +310,13 @@ def main() -> None:
         return _form(args.port, path, fields, PDF if i % 5 == 0 else None)
 
     async def rush() -> tuple:
-        loads = [_users(args.citizens, args.seconds, submit, args.port, "submissions")]
+        loads = [
+            _users(args.citizens, args.seconds, submit, args.port, "submissions", new=args.new)
+        ]
         if args.browsers:
             browse = lambda i: _get(args.port, rng.choice(tiles))  # noqa: E731
             loads.append(_users(args.browsers, args.seconds, browse, args.port, "map browsing"))
-        return await asyncio.gather(*loads)
+        return await asyncio.gather(*loads, _split(server, args.port))
 
     try:
         healthz = _get(args.port, "/healthz")
@@ -302,13 +326,14 @@ def main() -> None:
         base_rps = statuses.get(200, 0) / args.baseline_seconds
         base_p50, base_p99 = _pct(latencies, 50), _pct(latencies, 99)
         warm_latencies, warm_statuses = asyncio.run(
-            _users(args.citizens, args.warmup_seconds, submit, args.port, "warm-up")
+            _users(args.citizens, args.warmup_seconds, submit, args.port, "warm-up", new=args.new)
         )
         client = psutil.Process()
         cpu_before = (*_cpu_seconds(server), sum(client.cpu_times()[:2]))
         results = asyncio.run(rush())
         cpu_after = (*_cpu_seconds(server), sum(client.cpu_times()[:2]))
         latencies, statuses = results[0]
+        split = results[-1]
         if args.browsers:
             browsing = dict(zip(("latencies", "statuses"), results[1], strict=True))
     finally:
@@ -341,6 +366,7 @@ def main() -> None:
     print(f"submissions: {rps:.1f} accepted/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"ratio to baseline: throughput {rps / base_rps:.3f}x, p50 {p50 / base_p50:.1f}x")
     print(f"statuses: {dict(sorted(statuses.items()))}")
+    print(f"connections per uvicorn worker, 2 s in: {split}")
     if created:
         # Pooled connections live through the run, so their backends' counters cover it.
         python_ms, postgres_ms, client_ms = (
