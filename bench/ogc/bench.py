@@ -103,6 +103,26 @@ def timed(fn, repeat: int, warmup: int = 2) -> dict:
     return {"p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))]}
 
 
+def timed_pair(fn, sql_fn, repeat: int, warmup: int = 2) -> tuple[dict, dict]:
+    """`timed` of two functions called alternately: each pair runs under the same load."""
+    for _ in range(warmup):
+        fn()
+        sql_fn()
+    times: tuple[list, list] = ([], [])
+    for _ in range(repeat):
+        for f, out in ((fn, times[0]), (sql_fn, times[1])):
+            t0 = time.perf_counter()
+            f()
+            out.append((time.perf_counter() - t0) * 1000)
+    stats = []
+    for values in times:
+        values.sort()
+        stats.append(
+            {"p50": statistics.median(values), "p95": values[int(0.95 * (len(values) - 1))]}
+        )
+    return stats[0], stats[1]
+
+
 def fetch(url: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=120) as resp:
@@ -337,6 +357,12 @@ def main() -> int:
     parser.add_argument("--servers", default="ours,pygeoapi,tipg")
     parser.add_argument("--download-timeout", type=float, default=400)
     parser.add_argument("--no-download", action="store_true")
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="also time each case's raw SQL query alternately with the server's requests, so "
+        "that a ratio compares two measurements under the same load (this machine is shared)",
+    )
     args = parser.parse_args()
     pghost, pgport = os.environ.get("PGHOST", ""), os.environ.get("PGPORT", "5432")
     reader = f"dbname={args.db} user=eurbanisme_reader host={pghost} port={pgport}"
@@ -351,12 +377,13 @@ def main() -> int:
     bbox = [round(lon - 0.01, 5), round(lat - 0.01, 5), round(lon + 0.01, 5), round(lat + 0.01, 5)]
     print(f"{zones} published zones in {args.db}; bbox case {bbox}")
     results: dict = {"zones": zones, "bbox": bbox, "sql": {}, "servers": {}}
-    with psycopg.connect(reader, autocommit=True) as conn:
-        for case, (query, params) in raw_sql_cases(bbox).items():
-            results["sql"][case] = timed(
-                lambda q=query, p=params: conn.execute(q, p).fetchall(), args.repeat
-            )
-            print(f"  raw SQL  {case:20} p50 {results['sql'][case]['p50']:8.1f} ms")
+    # Kept open: --paired times the raw SQL again, alternately with the servers' requests.
+    conn = psycopg.connect(reader, autocommit=True)
+    for case, (query, params) in raw_sql_cases(bbox).items():
+        results["sql"][case] = timed(
+            lambda q=query, p=params: conn.execute(q, p).fetchall(), args.repeat
+        )
+        print(f"  raw SQL  {case:20} p50 {results['sql'][case]['p50']:8.1f} ms")
     logs = Path(tempfile.mkdtemp(prefix="bench-ogc-"))
     spec = servers(args, logs, pghost, pgport)
     for name in args.servers.split(","):
@@ -374,8 +401,18 @@ def main() -> int:
                 cold = (time.perf_counter() - t0) * 1000
                 verdict = check(name, case, status, body)
                 figures[case] = {"verdict": verdict, "first": cold}
+                sql_case = raw_sql_cases(bbox).get(case.replace(" exact", ""))
                 if verdict == "ok":
-                    figures[case].update(timed(lambda u=url: fetch(u), args.repeat))
+                    if args.paired and sql_case:
+                        query, qparams = sql_case
+                        stats, sql_stats = timed_pair(
+                            lambda u=url: fetch(u),
+                            lambda q=query, p=qparams: conn.execute(q, p).fetchall(),
+                            args.repeat,
+                        )
+                        figures[case].update(stats, sql_paired=sql_stats)
+                    else:
+                        figures[case].update(timed(lambda u=url: fetch(u), args.repeat))
                     if case.startswith("numberMatched"):
                         doc = json.loads(body)
                         figures[case]["numberMatched"] = doc["numberMatched"]
@@ -388,6 +425,7 @@ def main() -> int:
         finally:
             stop(proc)
         results["servers"][name] = figures
+    conn.close()
     RESULTS.write_text(json.dumps(results, indent=1))
     print(table(results))
     return 0
@@ -410,6 +448,9 @@ def table(results: dict) -> str:
                 continue
             ratio = f" ({f['p50'] / sql:.1f}×)" if sql else ""
             note = " est." if f.get("estimated") else ""
+            paired = f.get("sql_paired", {}).get("p50")
+            if paired:
+                note += f"; paired: SQL {paired:.1f} ms, **{f['p50'] / paired:.2f}×**"
             cells.append(f"{f['p50']:.1f} ms{ratio}{note}, 1st {f['first']:.0f} ms")
         lines.append(f"| {case} | {sql:.1f} ms | " + " | ".join(cells) + " |")
     cells = []
