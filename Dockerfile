@@ -33,4 +33,4 @@ RUN EU_SECRET_KEY=build-only python backend/manage.py collectstatic --noinput -v
 RUN useradd --system --uid 10001 eurbanisme && mkdir -p var/media && chown -R eurbanisme var
 USER eurbanisme
 EXPOSE 8000
-CMD ["uvicorn", "eurbanisme.asgi:application", "--app-dir", "backend", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers"]
+CMD ["python", "-m", "eurbanisme.serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -21,8 +21,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 cd backend
-../.venv/bin/uvicorn eurbanisme.asgi:application --host 127.0.0.1 --port "$PORT" \
-  --workers "${EU_WORKERS:-2}" --no-access-log &
+../.venv/bin/python -m eurbanisme.serve --host 127.0.0.1 --port "$PORT" --workers "${EU_WORKERS:-2}" &
 pid=$!
 echo "$pid" > "$ROOT/var/run.pid"
 for _ in $(seq 1 60); do

@@ -5,7 +5,8 @@ Run: . scripts/env.sh && .venv/bin/python bench/inquiry/rush.py [--citizens 50] 
 With --browsers N, N map users fetch tiles (zones, prescriptions, observations) during the rush,
 and their figures are printed too (issue 8: the rush and map browsing on one machine).
 It uses its own database (EU_BENCH_DB, default eurbanisme_bench_inquiry), created and loaded
-with the demo on first run, and serves the whole system with uvicorn on its own port.
+with the demo on first run, and serves the whole system as `make run` does (eurbanisme.serve)
+on its own port.
 
 Figures: accepted observations per second, p50 and p99 latency, and the check that the number of
 201 responses equals the number of register rows (zero loss). Baseline, in the same run and with
@@ -97,15 +98,15 @@ def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
     env["EU_DB_POOL_SIZE"] = str(pool)
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "uvicorn"),
-            "eurbanisme.asgi:application",
+            str(ROOT / ".venv" / "bin" / "python"),
+            "-m",
+            "eurbanisme.serve",
             "--port",
             str(port),
             "--workers",
             str(workers),
             "--log-level",
             "warning",
-            "--no-access-log",
         ],
         cwd=ROOT / "backend",
         env=env,

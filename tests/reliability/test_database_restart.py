@@ -71,14 +71,14 @@ def server(cluster):
     port = _free_port()
     env = dict(cluster, EU_DB_POOL_SIZE="4", EU_INQUIRY_RATE_PER_IP_HOUR="0")
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/uvicorn"), "eurbanisme.asgi:application", "--port", str(port)],
+        [str(ROOT / ".venv/bin/python"), "-m", "eurbanisme.serve", "--port", str(port)],
         cwd=ROOT / "backend",
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{url}/healthz", timeout=2).ok:
