@@ -577,8 +577,8 @@ def prepared_row(sql: str, params: Any) -> tuple:
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     raw = connection.connection
-    # One cursor per connection: a new cursor looks up how to send each of the register
-    # entry's 26 parameters again (~0.3 ms).
+    # One cursor per connection, kept: a statement on a new cursor took 143 µs against 99 µs
+    # on a kept one (its adapters are set up once), and a submission runs four.
     cursor = _CURSORS.get(raw)
     if cursor is None or cursor.closed:
         cursor = _CURSORS[raw] = psycopg.Cursor(raw)
