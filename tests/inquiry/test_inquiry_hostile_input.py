@@ -98,6 +98,23 @@ def test_an_oversized_body_is_refused(client, open_inquiry, settings):
     assert Observation.objects.count() == before
 
 
+def test_a_truncated_form_is_refused_and_writes_nothing(client, open_inquiry):
+    boundary = "----truncated"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="theme"\r\n\r\nzoning\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\nUne obser'
+    )
+    before = Observation.objects.count()
+    response = client.post(
+        f"/api/v1/inquiries/{open_inquiry.pk}/observations/",
+        body.encode(),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 400
+    assert "could not be read" in response.json()["detail"]
+    assert Observation.objects.count() == before
+
+
 def test_a_path_in_a_file_name_is_dropped(client, open_inquiry):
     upload = SimpleUploadedFile("../../etc/passwd.pdf", PDF)
     response = client.post(
