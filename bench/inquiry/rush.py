@@ -126,15 +126,15 @@ def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
 def _cpu_seconds(server: subprocess.Popen) -> tuple[float, float]:
     """CPU time used so far by the server's processes and by the bench database's backends."""
 
-    def used(process: psutil.Process) -> float:
+    def used(pid: int) -> float:
         try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:  # a backend or worker that ended meanwhile
             return 0.0
         return times.user + times.system
 
     parent = psutil.Process(server.pid)
-    python = sum(used(p) for p in [parent, *parent.children(recursive=True)])
+    python = sum(used(p.pid) for p in [parent, *parent.children(recursive=True)])
     pids = subprocess.run(
         [
             "psql",
@@ -147,7 +147,7 @@ def _cpu_seconds(server: subprocess.Popen) -> tuple[float, float]:
         text=True,
         check=True,
     ).stdout.split()
-    postgres = sum(used(psutil.Process(int(pid))) for pid in pids if psutil.pid_exists(int(pid)))
+    postgres = sum(used(int(pid)) for pid in pids)
     return python, postgres
 
 
@@ -169,10 +169,18 @@ async def _fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req
 
 
 async def _users(
-    users: int, seconds: float, request, port: int, label: str, *, new: bool = False
+    users: int,
+    seconds: float,
+    request,
+    port: int,
+    label: str,
+    *,
+    new: bool = False,
+    log: list | None = None,
 ) -> tuple[list[float], dict[int, int]]:
     """`users` clients send `request(i)` back to back, each on its own keep-alive connection,
-    or (`new`) each request on a new connection, whose opening counts in its latency.
+    or (`new`) each request on a new connection, whose opening counts in its latency. `log`, if
+    given, receives (i, start in s since the first, latency in s, status) for each request.
 
     A minimal HTTP/1.1 client in one thread: the first version (50 threads of `requests`) took
     ~0.9 of the 2 cores, so it, not the server, set the pace.
@@ -180,6 +188,7 @@ async def _users(
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     stop = time.monotonic() + seconds
+    first = time.perf_counter()
 
     async def user(k: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -198,6 +207,8 @@ async def _users(
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
             latencies.append(time.perf_counter() - start)
             statuses[status] = statuses.get(status, 0) + 1
+            if log is not None:
+                log.append((i, start - first, latencies[-1], status))
             i += users
         writer.close()
 
@@ -284,6 +295,10 @@ def main() -> None:
         "--browsers", type=int, default=0, help="map users fetching tiles during the rush"
     )
     parser.add_argument(
+        "--dump",
+        help="write each submission (i, start s, latency s, status, pdf) to this JSON file",
+    )
+    parser.add_argument(
         "--pool",
         type=int,
         default=8,
@@ -310,9 +325,13 @@ def main() -> None:
         }
         return _form(args.port, path, fields, PDF if i % 5 == 0 else None)
 
+    log: list = []
+
     async def rush() -> tuple:
         loads = [
-            _users(args.citizens, args.seconds, submit, args.port, "submissions", new=args.new)
+            _users(
+                args.citizens, args.seconds, submit, args.port, "submissions", new=args.new, log=log
+            )
         ]
         if args.browsers:
             browse = lambda i: _get(args.port, rng.choice(tiles))  # noqa: E731
@@ -365,6 +384,12 @@ def main() -> None:
         f"ms, p99 {_pct(warm_latencies, 99):.1f} ms, statuses {dict(sorted(warm_statuses.items()))}"
     )
     print(f"submissions: {rps:.1f} accepted/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    for label, pdf in (("with the PDF", True), ("without", False)):
+        lat = [latency for i, _, latency, _ in log if (i % 5 == 0) == pdf]
+        print(f"  {label}: {len(lat)}, p50 {_pct(lat, 50):.1f} ms, p99 {_pct(lat, 99):.1f} ms")
+    if args.dump:
+        with open(args.dump, "w") as out:
+            json.dump([(*each, each[0] % 5 == 0) for each in log], out)
     print(f"ratio to baseline: throughput {rps / base_rps:.3f}x, p50 {p50 / base_p50:.1f}x")
     print(f"statuses: {dict(sorted(statuses.items()))}")
     print(f"connections per uvicorn worker, 2 s in: {split}")

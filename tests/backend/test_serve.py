@@ -62,9 +62,10 @@ def test_connections_opened_at_once_are_spread_over_the_workers(served):
             mine = worker.net_connections(kind="tcp")
             held.append(sum(c.status == "ESTABLISHED" and c.laddr.port == port for c in mine))
         held = sorted(n for n in held if n)  # multiprocessing's resource tracker holds none
-        # A kernel hash of the addresses: 40 connections split 8/32 or worse about once in
-        # 5,000 runs. One shared socket gave 7/43 of 50 in the rush.
-        assert sum(held) == CONNECTIONS and len(held) == 2 and held[0] >= 8, held
+        # Each connection goes to the worker holding fewer. Plain uvicorn split 40 connections
+        # 1/39, 11/29 and 5/35; with a SO_REUSEPORT socket per worker, 17/23 or worse in 43 % of
+        # runs.
+        assert sum(held) == CONNECTIONS and len(held) == 2 and held[0] >= 19, held
     finally:
         for client in clients:
             client.close()
