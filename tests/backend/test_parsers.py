@@ -1,4 +1,4 @@
-"""common.parsers.MultiPartParser reads a form as Django's parser does and refuses what it refuses."""
+"""common.parsers.MultiPartParser reads a form as Django's parser does, and refuses as it does."""
 
 from __future__ import annotations
 
