@@ -758,7 +758,9 @@ REGISTER_ENTRY = """SELECT * FROM inquiry_register_entry(
   %s::bigint, %s::text[], %s::boolean, %s::text, %s::uuid, %s::text, %s::text, %s::text,
   %s::bytea, %s::bigint, %s::bigint, %s::jsonb, %s::text, %s::text, %s::text, %s::inet,
   %s::boolean, %s::boolean, %s::bigint, %s::bigint,
-  %s::text[], %s::text[], %s::integer[], %s::text[], %s::bytea[], %s::boolean[])"""
+  %s::text[], %s::text[], %s::integer[], %s::text[], %b::bytea[], %s::boolean[])"""
+# %b: the files' array goes in binary. With %s, psycopg sends an array of bytea as hex text,
+# which it writes in Python and PostgreSQL parses: 1.2 ms more for a 20 KB PDF.
 
 
 def observation_submit(
