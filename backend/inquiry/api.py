@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
-from common.api import reused
+from common.api import OneRenderer, reused
 from common.audit import audit
 from common.db import db_now
 from common.errors import Refused
@@ -149,6 +149,7 @@ class InquiryObservations(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     # JSON only: no browsable page to negotiate on every submission.
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = OneRenderer
 
     @extend_schema(
         parameters=[

@@ -72,6 +72,18 @@ def test_a_citizen_submits_with_an_attachment_and_gets_a_receipt(client, open_in
     assert again.status_code == 200 and again.json() == receipt
 
 
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "*/*"])
+def test_the_observations_answer_json_whatever_the_client_accepts(client, open_inquiry, accept):
+    form = _form(open_inquiry, author_email=f"{accept[:4]}@example.ma")
+    url = f"/api/v1/inquiries/{open_inquiry.pk}/observations/"
+    response = client.post(url, form, HTTP_ACCEPT=accept)
+    assert response.status_code == 201, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["register_number"] >= 1
+    listed = client.get(url, HTTP_ACCEPT=accept)
+    assert listed.status_code == 200 and listed["Content-Type"] == "application/json"
+
+
 def test_a_json_submission_with_a_geometry_in_another_crs_is_accepted(client, open_inquiry):
     point, _ = point_in_zone(open_inquiry)
     local = point.transform(26191, clone=True)
