@@ -1,14 +1,18 @@
 """What an items request no longer redoes (publish.ogc.mount, rawjson, provider): pygeoapi's
 per-request work that depends on the configuration only is done once, a page stays the bytes
-PostgreSQL wrote, and a page's statement keeps one plan. The answers are the same."""
+PostgreSQL wrote, a page's statement keeps one plan and is rendered once a shape, the provider is
+made once a definition, a filter is parsed once and an items request is routed first. The answers
+are the same."""
 
 from __future__ import annotations
 
 import json
 import logging
+import urllib.error
+import urllib.request
 
 import pytest
-from ogc_helpers import get_json
+from ogc_helpers import get, get_json
 
 from publish.ogc import mount, rawjson
 
@@ -141,3 +145,125 @@ def test_a_page_statement_binds_nothing_so_postgresql_keeps_its_plan(items_loade
         "WHERE statement LIKE '%string_agg%'"
     ).fetchall()
     assert plans == [(3, 0)]
+
+
+def _zones_definition():
+    from pygeoapi.starlette_app import CONFIG
+    from pygeoapi.util import get_provider_by_type
+
+    return get_provider_by_type(CONFIG["resources"]["zones"]["providers"], "feature")
+
+
+def test_one_provider_serves_every_request_of_a_definition(items_loaded):
+    # The layer's state is read at each query, not kept in the instance:
+    # test_ogc_api.test_a_kept_count_and_page_follow_the_layer_state runs through this one.
+    import pygeoapi.api.itemtypes as itemtypes
+    from pygeoapi.plugin import load_plugin
+
+    from publish.ogc.provider import PublishProvider
+
+    definition = _zones_definition()
+    kept = itemtypes.load_plugin("provider", definition)
+    assert isinstance(kept, PublishProvider)
+    assert itemtypes.load_plugin("provider", definition) is kept
+    # pygeoapi's own load_plugin (other handlers) gets the same instance through the class.
+    assert load_plugin("provider", definition) is kept
+    # Another definition, even an equal copy, is another provider.
+    assert itemtypes.load_plugin("provider", dict(definition)) is not kept
+    # Any other plugin still goes through pygeoapi.
+    assert type(itemtypes.load_plugin("formatter", {"name": "CSV"})).__name__ == "CSVFormatter"
+
+
+def test_a_kept_provider_hands_out_fields_that_a_handler_may_write_into(items_loaded):
+    import pygeoapi.api.itemtypes as itemtypes
+
+    provider = itemtypes.load_plugin("provider", _zones_definition())
+    provider.fields["id"]["x-ogc-role"] = "id"
+    provider.fields.pop("code")
+    assert "x-ogc-role" not in provider.fields["id"] and "code" in provider.fields
+    # pygeoapi's schema handler writes into its fields; the next request sees clean ones.
+    get_json(f"{items_loaded}/collections/zones/schema")
+    assert "x-ogc-role" not in provider.fields["id"]
+
+
+def test_a_statement_is_rendered_once_a_shape_and_binds_the_filter_values(items_loaded, reader):
+    import pygeoapi.api.itemtypes as itemtypes
+
+    from publish.ogc import provider as module
+
+    codes = [c for (c,) in reader.execute("SELECT DISTINCT code FROM publish.zones LIMIT 2")]
+    provider = itemtypes.load_plugin("provider", _zones_definition())
+
+    def page(code: str, limit: int = 5) -> dict:
+        return provider.query(limit=limit, filterq=mount.parse_filter(f"code = '{code}'"))
+
+    module._statements.clear()
+    # A first page counts its matches; the next reads the count kept: two statements.
+    first = [page(codes[0]), page(codes[0])]
+    statements = dict(module._statements)
+    assert len(statements) == 2
+    # Another value, the same statements (the same objects): only the parameters differ.
+    other = [page(codes[1]), page(codes[1])]
+    assert module._statements == statements
+    assert all(module._statements[k] is v for k, v in statements.items())
+    for statement in statements.values():
+        assert b"%s" in statement and not any(f"'{c}'".encode() in statement for c in codes)
+    for code, pages in ((codes[0], first), (codes[1], other)):
+        for p in pages:
+            assert p["features"] and all(f["properties"]["code"] == code for f in p["features"])
+    # Another limit is another statement (LIMIT is written out).
+    page(codes[0], limit=6)
+    assert len(module._statements) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("code = 'ZM' AND max_height_m >= 12", "cql2-text"),
+        ('{"op": "=", "args": [{"property": "code"}, "ZM"]}', "cql2-json"),
+        ("code LIKE 'Z%'", None),
+    ],
+)
+def test_a_filter_is_parsed_once_a_request(items_loaded, monkeypatch, text, lang):
+    calls = []
+    for name in ("parse_cql2_text", "parse_cql2_json", "parse_ecql"):
+        parse = getattr(mount, name)
+        monkeypatch.setattr(mount, name, lambda t, parse=parse, n=name: calls.append(n) or parse(t))
+    params = {"filter": text, "limit": 10000, "count": "exact"}
+    if lang:
+        params["filter-lang"] = lang
+    once = get_json(f"{items_loaded}/collections/zones/items", **params)
+    assert len(calls) == 1 and not mount._handed
+    # The tree the mount handed over gives what a tree parsed afresh by pygeoapi gives.
+    calls.clear()
+    monkeypatch.setattr(mount, "_hand_over", lambda text, tree: None)
+    twice = get_json(f"{items_loaded}/collections/zones/items", **params)
+    assert len(calls) == 2
+    for page in (once, twice):
+        page.pop("timeStamp")
+    assert once == twice and once["numberMatched"] > 0
+
+
+def test_a_tree_not_taken_is_dropped_in_time():
+    for i in range(mount.HANDED_MAX + 5):
+        mount._hand_over(f"code = 'X{i}'", i)
+    assert len(mount._handed) == mount.HANDED_MAX
+    assert mount.parse_filter(f"code = 'X{mount.HANDED_MAX + 4}'") == mount.HANDED_MAX + 4
+    mount._handed.clear()
+
+
+def test_items_are_routed_first_and_other_paths_as_before(items_loaded):
+    from pygeoapi.starlette_app import APP
+    from starlette.routing import Mount
+
+    (routes,) = [m.routes for m in APP.routes if isinstance(m, Mount) and m.routes]
+    assert routes[0].path == "/collections/{collection_id}/items"
+    assert routes[0].endpoint is next(r.endpoint for r in routes if r.path == mount.ITEMS_ROUTE)
+    # An id with a `/` is still matched by pygeoapi's own route: an unknown collection.
+    status, _, body = get(f"{items_loaded}/collections/zones/x/items")
+    assert status == 404 and json.loads(body)["code"] == "NotFound"
+    assert get(f"{items_loaded}/collections/zones/items/")[0] == 404
+    request = urllib.request.Request(f"{items_loaded}/collections/zones/items", method="DELETE")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 405

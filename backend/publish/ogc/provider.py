@@ -97,6 +97,17 @@ _features: dict = {}
 FEATURE_CACHE_SIZE = 256
 # Properties and their JSON schema by view and columns (pygeoapi makes a provider a request).
 _fields: dict = {}
+# The provider of each configured collection: id(provider definition) -> (definition, provider).
+# pygeoapi constructs its provider at every request (load_plugin); ours holds nothing but what
+# the definition says, so one instance a definition serves every request (see __new__).
+_providers: dict = {}
+PROVIDER_CACHE_SIZE = 64
+# Whole statements by shape (the feature's, the rendered WHERE, the page's limit and skip, ...),
+# rendered once to bytes: composing one with psycopg.sql and rendering it cost ~0.2 ms of Python
+# a request in the server. Values stay bound: a shape never holds a client's value, only SQL
+# text that _where rendered from placeholders, identifiers and checked integers.
+_statements: dict = {}
+STATEMENT_CACHE_SIZE = 512
 _cache_lock = threading.Lock()
 
 
@@ -111,6 +122,18 @@ def _cache_put(cache: OrderedDict, key, value, size: int) -> None:
         cache.move_to_end(key)
         while len(cache) > size:
             cache.popitem(last=False)
+
+
+def _rendered(conn, shape: tuple, compose) -> bytes:
+    """The statement of this shape, composed (`compose()`) and rendered on first use only."""
+    query = _statements.get(shape)
+    if query is None:
+        query = compose().as_bytes(conn)
+        with _cache_lock:
+            if len(_statements) >= STATEMENT_CACHE_SIZE:
+                _statements.clear()
+            _statements[shape] = query
+    return query
 
 
 class _StaleState(Exception):
@@ -137,10 +160,24 @@ def json_schema(sql_type: str) -> dict:
 
 
 class PublishProvider(BaseProvider):
-    """Features (or records) of one `publish` view, read through the read-only role."""
+    """Features (or records) of one `publish` view, read through the read-only role.
+
+    One instance per provider definition (pygeoapi's configuration is read once): constructing
+    it again at every request cost ~10-50 µs. It keeps no request's state, so threads share it;
+    the layer's state and every cache live in the module and are read at each query.
+    """
+
+    def __new__(cls, provider_def):
+        """The instance already made for this very definition (the same dict), else a new one."""
+        kept = _providers.get(id(provider_def))
+        if kept is not None and kept[0] is provider_def and type(kept[1]) is cls:
+            return kept[1]
+        return super().__new__(cls)
 
     def __init__(self, provider_def):
         """Read the view name and its columns from the generated configuration."""
+        if getattr(self, "_definition", None) is provider_def:
+            return  # a kept instance (see __new__), already set up from this definition
         super().__init__(provider_def)
         self.view = self.data["view"]
         self.columns: dict[str, str] = {
@@ -155,6 +192,26 @@ class PublishProvider(BaseProvider):
         # Records' file links are site-relative in SQL; the public URL makes them absolute.
         self.base_url = opts.get("base_url", "").rstrip("/")
         self._fields = self.get_fields()
+        # What every feature expression of this view depends on (see _feature_shape).
+        self._shape = (
+            self.view,
+            tuple(self.columns),
+            self.id_field,
+            self.geom_field,
+            self.links_column,
+        )
+        self._definition = provider_def
+        with _cache_lock:
+            if len(_providers) >= PROVIDER_CACHE_SIZE:
+                _providers.clear()
+            # The definition is held, so its id cannot be reused by another dict meanwhile.
+            _providers[id(provider_def)] = (provider_def, self)
+
+    @property
+    def fields(self) -> dict:
+        """The queryables, a fresh copy at each read: the instance is shared, and pygeoapi's
+        schema handler writes into the field schemas it reads (`x-ogc-role`)."""
+        return self.get_fields()
 
     # -- pygeoapi interface -------------------------------------------------------------------
 
@@ -198,10 +255,12 @@ class PublishProvider(BaseProvider):
         out = output_crs(crs_transform_spec.target_crs_uri if crs_transform_spec else None)
         try:
             with db.pool(self.role).connection() as conn:
+                where_text = where.sql.as_string(conn)
                 if where.spatial and not sortby:
                     return self._spatial_query(
                         conn,
                         where,
+                        where_text,
                         offset,
                         limit,
                         resulttype,
@@ -215,6 +274,7 @@ class PublishProvider(BaseProvider):
                         features, matched, estimated = self._features_and_count(
                             conn,
                             where,
+                            where_text,
                             offset,
                             limit if want else 0,
                             sortby,
@@ -222,7 +282,7 @@ class PublishProvider(BaseProvider):
                             skip_geometry,
                             out,
                             exact,
-                            self._cache_key(conn, where, attempt),
+                            self._cache_key(conn, where, where_text, attempt),
                         )
                         break
                     except _StaleState:
@@ -335,19 +395,16 @@ class PublishProvider(BaseProvider):
         )
         return geometry, params
 
-    def _feature_sql(self, out, select_properties, skip_geometry) -> tuple[sql.Composable, list]:
+    def _feature_shape(self, out, select_properties, skip_geometry) -> tuple:
+        """What the feature expression (_compose_feature) depends on."""
+        return (*self._shape, out.srid, out.flip, tuple(select_properties), bool(skip_geometry))
+
+    def _feature_sql(
+        self, out, select_properties, skip_geometry, shape: tuple | None = None
+    ) -> tuple[sql.Composable, list]:
         """One feature of `t` as GeoJSON text (see _compose_feature), rendered once a shape."""
-        shape = (
-            self.view,
-            tuple(self.columns),
-            self.id_field,
-            self.geom_field,
-            self.links_column,
-            out.srid,
-            out.flip,
-            tuple(select_properties),
-            bool(skip_geometry),
-        )
+        if shape is None:
+            shape = self._feature_shape(out, select_properties, skip_geometry)
         cached = _features.get(shape)
         if cached is None:
             feature, params = self._compose_feature(out, select_properties, skip_geometry)
@@ -395,7 +452,7 @@ class PublishProvider(BaseProvider):
         keys.append(sql.Identifier("t", self.id_field))
         return sql.SQL(", ").join(keys)
 
-    def _cache_key(self, conn, where, attempt: int = 0) -> tuple | None:
+    def _cache_key(self, conn, where, where_text: str, attempt: int = 0) -> tuple | None:
         """The key of this query in the paging caches; None when the view has no layer state.
 
         The state is the one last seen (no round trip) on a first attempt, read again on the
@@ -412,7 +469,7 @@ class PublishProvider(BaseProvider):
             state = _states[self.view] = NO_STATE if row is None else tuple(row)
         if state == NO_STATE:
             return None
-        return (state, self.view, where.sql.as_string(conn), tuple(map(str, where.params)))
+        return (state, self.view, where_text, tuple(map(str, where.params)))
 
     def _state_sql(self, key) -> Clause:
         """A column with the layer's state as the statement sees it (checked by _check_state)."""
@@ -523,7 +580,18 @@ class PublishProvider(BaseProvider):
         return cte, columns, [*where.params, *where.params]
 
     def _features_and_count(
-        self, conn, where, offset, limit, sortby, select_properties, skip_geometry, out, exact, key
+        self,
+        conn,
+        where,
+        where_text,
+        offset,
+        limit,
+        sortby,
+        select_properties,
+        skip_geometry,
+        out,
+        exact,
+        key,
     ) -> tuple[list, int, bool]:
         """One page and numberMatched, in one statement when no cache has to be consulted.
 
@@ -538,25 +606,53 @@ class PublishProvider(BaseProvider):
         counted = _cache_get(_counts, key) if key else None
         if exact or (key and _cache_get(_anchors, key) is not None):
             counted = self._anchor_index(conn, key, where)[0], False
-        feature = Clause(*self._feature_sql(out, select_properties, skip_geometry))
-        page = Clause(sql.SQL("SELECT '[]' AS features, 0 AS n, NULL AS last_id"))
+        feature_shape = self._feature_shape(out, select_properties, skip_geometry)
+        feature_sql, feature_params = self._feature_sql(
+            out, select_properties, skip_geometry, feature_shape
+        )
+        after, skip, page_params = None, 0, []
         if limit:
             after, skip = self._start(conn, key, where, offset, sortby)
-            page = self._page_sql(where, after, skip, limit, sortby, feature)
+            page_params = [*feature_params, *where.params]
+            if after is not None:
+                page_params.append(after)
+        shape = (
+            "page",
+            feature_shape,
+            where_text,
+            after is not None,
+            skip,
+            limit,
+            tuple((s["property"], s["order"]) for s in sortby),
+            counted is None,
+            bool(key),
+        )
+
+        def compose() -> sql.Composable:
+            page = Clause(sql.SQL("SELECT '[]' AS features, 0 AS n, NULL AS last_id"))
+            if limit:
+                feature = Clause(feature_sql, feature_params)
+                page = self._page_sql(where, after, skip, limit, sortby, feature)
+            # The layer state's column binds nothing (see _state_sql), so neither part moves
+            # the parameters out of the order that `params` below lists them in.
+            state = self._state_sql(key).sql
+            if counted is not None:
+                return sql.SQL("SELECT {}, r.* FROM ({}) r").format(state, page.sql)
+            cte, columns, _ = self._sample_sql(where)
+            return sql.SQL("{} SELECT {}, {}, r.* FROM ({}) r").format(
+                cte, columns, state, page.sql
+            )
+
+        query = _rendered(conn, shape, compose)
         raw = rawjson.wanted() and not self.links_column
-        state = self._state_sql(key)
         if counted is not None:
-            query = sql.SQL("SELECT {}, r.* FROM ({}) r").format(state.sql, page.sql)
-            row = self._fetch(conn, query, [*state.params, *page.params], raw, 1)
+            row = self._fetch(conn, query, page_params, raw, 1)
             self._check_state(key, row[0])
             features, last_id = self._page_result(row[1:], raw)
             matched, estimated = counted
         else:
-            cte, columns, sample_params = self._sample_sql(where)
-            query = sql.SQL("{} SELECT {}, {}, r.* FROM ({}) r").format(
-                cte, columns, state.sql, page.sql
-            )
-            row = self._fetch(conn, query, [*sample_params, *state.params, *page.params], raw, 5)
+            params = [*where.params, *where.params, *page_params]
+            row = self._fetch(conn, query, params, raw, 5)
             count, first, kth, last = row[:4]
             self._check_state(key, row[4])
             features, last_id = self._page_result(row[5:], raw)
@@ -597,31 +693,46 @@ class PublishProvider(BaseProvider):
         return max(estimate, count), True
 
     def _spatial_query(
-        self, conn, where, offset, limit, resulttype, select_properties, skip_geometry, out
+        self,
+        conn,
+        where,
+        where_text,
+        offset,
+        limit,
+        resulttype,
+        select_properties,
+        skip_geometry,
+        out,
     ) -> dict:
         """A query with a spatial predicate: the GiST index picks the rows, counted exactly.
 
         In id order the planner would walk the id index and test every geometry; instead the
         matching ids are gathered once through the spatial index, then counted and paged.
         """
-        feature, fparams = self._feature_sql(out, select_properties, skip_geometry)
-        id_col = sql.Identifier("t", self.id_field)
+        feature_shape = self._feature_shape(out, select_properties, skip_geometry)
+        feature, fparams = self._feature_sql(out, select_properties, skip_geometry, feature_shape)
         if resulttype == "hits" or limit == 0:
             limit = 0
         raw = rawjson.wanted() and not self.links_column
-        rows = sql.SQL(
-            "SELECT * FROM {table} t WHERE {id} IN "
-            "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s)"
-        ).format(table=self._table(), id=id_col)
-        query = sql.SQL(
-            "WITH m AS MATERIALIZED (SELECT {id} AS id FROM {table} t WHERE {where}) "
-            "SELECT (SELECT count(*) FROM m), r.* FROM ({page}) r"
-        ).format(
-            id=id_col,
-            table=self._table(),
-            where=where.sql,
-            page=self._aggregate(feature, id_col, rows),
-        )
+
+        def compose() -> sql.Composable:
+            id_col = sql.Identifier("t", self.id_field)
+            rows = sql.SQL(
+                "SELECT * FROM {table} t WHERE {id} IN "
+                "(SELECT id FROM m ORDER BY id LIMIT %s OFFSET %s)"
+            ).format(table=self._table(), id=id_col)
+            return sql.SQL(
+                "WITH m AS MATERIALIZED (SELECT {id} AS id FROM {table} t WHERE {where}) "
+                "SELECT (SELECT count(*) FROM m), r.* FROM ({page}) r"
+            ).format(
+                id=id_col,
+                table=self._table(),
+                where=where.sql,
+                page=self._aggregate(feature, id_col, rows),
+            )
+
+        shape = ("spatial", feature_shape, where_text)
+        query = _rendered(conn, shape, compose)
         row = self._fetch(conn, query, [*where.params, *fparams, limit, offset], raw, 1)
         matched = row[0]
         features, _ = self._page_result(row[1:], raw)
