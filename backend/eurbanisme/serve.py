@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
             parser.exit(1, f"Port {args.port} on {args.host} is already in use.\n")
         raise
     Worker.board = Board(args.workers)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    logger.info("Serving on http://%s:%d with %d workers", host, args.port, args.workers)
     multiprocess.Process = Worker  # the supervisor makes its workers by this name
     Multiprocess(config, sockets=[sock]).run()
 
