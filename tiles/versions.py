@@ -102,15 +102,52 @@ class LayerVersions:
                 delay = min(delay * 2, 10.0)
 
     async def _listen(self, conn: psycopg.AsyncConnection) -> None:
-        while True:
-            timeout = None
-            if self.next_change is not None:
-                timeout = max(0.0, self.next_change - time.time()) + 0.001
-            async for notify in conn.notifies(timeout=timeout, stop_after=1):
+        """Apply notifications as they come, and reload the versions once a burst.
+
+        Notifications are read with libpq's own calls when the socket is readable: psycopg's
+        `notifies()` costs a wait, a future and a generator step each, and the last-day rush
+        sends one an entry (6 % of a worker's Python in bench/RESULTS.md, issue 4).
+        """
+        loop = asyncio.get_running_loop()
+        pgconn, fd = conn.pgconn, conn.pgconn.socket
+        changed = asyncio.Event()
+        lost: list[psycopg.Error] = []
+
+        def readable() -> None:
+            try:
+                pgconn.consume_input()
+            except psycopg.Error as exc:  # libpq has closed the socket: stop using it now
+                loop.remove_reader(fd)
+                self.live, self._fd = False, None
+                lost.append(exc)
+                changed.set()
+                return
+            while (notify := pgconn.notifies()) is not None:
                 # Until the reload below answers, the old key must not be served.
-                self.keys.pop(notify.payload, None)
-            # A burst (the last-day rush bumps the observations layer on every entry) costs one
-            # reload, not one an entry: its layers are served uncached meanwhile, so never stale.
-            async for notify in conn.notifies(timeout=COALESCE_SECONDS):
-                self.keys.pop(notify.payload, None)
+                self.keys.pop(notify.extra.decode(), None)
+                changed.set()
+
+        while True:
+            loop.add_reader(fd, readable)
+            try:
+                timeout = None
+                if self.next_change is not None:
+                    timeout = max(0.0, self.next_change - time.time()) + 0.001
+                try:
+                    await asyncio.wait_for(changed.wait(), timeout)
+                    # A burst (the last-day rush bumps the observations layer on every entry)
+                    # costs one reload, not one an entry: its layers are served uncached
+                    # meanwhile, so never stale.
+                    await asyncio.sleep(COALESCE_SECONDS)
+                except TimeoutError:
+                    pass  # a visibility boundary has passed
+            finally:
+                loop.remove_reader(fd)
+            if lost:
+                raise lost[0]
+            changed.clear()
             await self._load(conn)
+            # Notifications that came in with the reload's answer: psycopg kept them aside.
+            async for notify in conn.notifies(timeout=0):
+                self.keys.pop(notify.payload, None)
+                changed.set()
