@@ -15,8 +15,9 @@ A worker's latency grows with the connections it holds: one process runs its Pyt
 Here the workers still share one socket, but each accepts one connection at a time. A worker
 that holds more open connections than another leaves a waiting connection to it, for up to
 DEFER_SECONDS; after that it takes the connection itself, since the other may be busy or stuck.
-Each worker posts its number of open connections, with the time of the post, on a board in
-shared memory. A post older than STALE_SECONDS (a worker starting, hung or dead) is ignored.
+Each worker posts its number of open connections on a board in shared memory whenever it
+changes, and at least every POST_SECONDS with the time of the post. A post older than
+STALE_SECONDS (a worker starting, hung or dead) is ignored.
 uvicorn's own supervisor still starts, watches and restarts the workers.
 """
 
@@ -37,9 +38,9 @@ from uvicorn.supervisors import Multiprocess, multiprocess
 
 APP = "eurbanisme.asgi:application"
 BACKLOG = 2048
-DEFER_SECONDS = 0.02  # how long a busier worker leaves a connection to a less busy one
+DEFER_SECONDS = 0.05  # how long a busier worker leaves a connection to a less busy one
 POLL_SECONDS = 0.002  # how often a deferring worker looks again
-POST_SECONDS = 0.05  # how often a worker posts its count (also at every connection it accepts)
+POST_SECONDS = 0.1  # how often a worker posts its count unchanged, to show it is alive
 STALE_SECONDS = 1.0
 RETRY_SECONDS = 1.0  # after accept() failed for want of resources (descriptors, memory)
 
@@ -86,6 +87,22 @@ class Board:
         )
 
 
+class Connections(set):
+    """uvicorn's set of a worker's open connections, calling `changed` when one opens or ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = lambda: None
+
+    def add(self, connection) -> None:
+        super().add(connection)
+        self.changed()
+
+    def discard(self, connection) -> None:
+        super().discard(connection)
+        self.changed()
+
+
 class Acceptor:
     """Accepts on the shared socket for one worker, one connection at a time, as the board says.
 
@@ -101,14 +118,18 @@ class Acceptor:
         self.timer: asyncio.TimerHandle | None = None
         sock.setblocking(False)
         self.loop.add_reader(sock, self.accept)
-        self.post()
+        server.server_state.connections.changed = self.post
+        self.keep_posting()
 
     def open_connections(self) -> int:
         return len(self.server.server_state.connections) + self.connecting
 
     def post(self) -> None:
         self.board.post(self.slot, self.open_connections())
-        self.poster = self.loop.call_later(POST_SECONDS, self.post)
+
+    def keep_posting(self) -> None:
+        self.post()
+        self.poster = self.loop.call_later(POST_SECONDS, self.keep_posting)
 
     def pause(self, seconds: float) -> None:
         self.loop.remove_reader(self.sock)
@@ -139,7 +160,7 @@ class Acceptor:
             self.deferring_since = None
             conn.setblocking(False)
             self.connecting += 1
-            self.board.post(self.slot, self.open_connections())
+            self.post()
             self.loop.create_task(self.connect(conn))
 
     async def connect(self, conn: socket.socket) -> None:
@@ -149,6 +170,7 @@ class Acceptor:
             conn.close()
         finally:
             self.connecting -= 1
+            self.post()
 
     def close(self) -> None:
         self.loop.remove_reader(self.sock)
@@ -163,6 +185,8 @@ class BalancedServer(Server):
     def __init__(self, config: uvicorn.Config, board: Board, slot: int) -> None:
         super().__init__(config)
         self.board, self.slot = board, slot
+        # Before any connection: each keeps a reference to the set.
+        self.server_state.connections = Connections()
 
     def protocol(self, _loop=None) -> asyncio.Protocol:
         """An HTTP connection, as uvicorn's own startup makes them."""
