@@ -105,6 +105,27 @@ def test_only_the_page_column_is_fetched_as_bytes(reader):
     assert row == ("a", "منطقة".encode(), 1, None)
 
 
+def test_a_connection_keeps_its_cursor_unless_it_read_a_large_page(reader, monkeypatch):
+    import psycopg
+
+    rawjson._cursors.pop(reader, None)
+    query = "SELECT 1, repeat('é', %s)::text"
+    assert rawjson.fetch_row(reader, query, [3], 1) == (1, "ééé".encode())
+    kept = rawjson._cursors[reader]
+    assert rawjson.fetch_row(reader, query, [2], 1) == (1, "éé".encode())
+    assert rawjson._cursors[reader] is kept
+    # A cursor that read a large page is closed, so its result is not held by an idle connection.
+    monkeypatch.setattr(rawjson, "KEEP_RESULT_MAX", 10)
+    assert rawjson.fetch_row(reader, query, [6], 1)[1] == ("é" * 6).encode()
+    assert kept.closed and reader not in rawjson._cursors
+    # A statement that fails leaves no cursor behind; the next one gets a new cursor.
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        rawjson.fetch_row(reader, "SELECT 1 / %s, ''::text", [0], 1)
+    assert reader not in rawjson._cursors
+    assert rawjson.fetch_row(reader, query, [1], 1) == (1, "é".encode())
+    assert not rawjson._cursors[reader].closed
+
+
 def test_text_ids_page_on_by_keyset(ogc_url):
     # The last id of a page (text here) is kept for the next page's keyset as a str.
     url = f"{ogc_url}/collections/territories/items"
