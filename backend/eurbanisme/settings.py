@@ -78,11 +78,12 @@ TEMPLATES = [
 # DATABASE_URL (postgis://user:pass@host:port/name) wins; otherwise libpq's PG* variables,
 # which `make` points at the private cluster.
 if "DATABASE_URL" in os.environ:
-    DATABASES = {"default": dj_database_url.config(engine="django.contrib.gis.db.backends.postgis")}
+    DATABASES = {"default": dj_database_url.config(engine="common.postgis")}
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.contrib.gis.db.backends.postgis",
+            # GeoDjango's PostGIS backend, with a cheaper check of pooled connections.
+            "ENGINE": "common.postgis",
             "NAME": envstr("PGDATABASE", "eurbanisme"),
             "USER": envstr("PGUSER", "eurbanisme"),
             "PASSWORD": envstr("PGPASSWORD", ""),
@@ -109,7 +110,8 @@ if DB_POOL_SIZE:
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 # Lets two test runs share one cluster without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": envstr("EU_TEST_DB_NAME", "test_eurbanisme")}
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Pooled connections are checked by common.postgis, and only after being idle for a while.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = not DB_POOL_SIZE
 # The read-only role of the tile service and the OGC API: it can read the publish schema only.
 READER_ROLE = envstr("EU_READER_ROLE", "eurbanisme_reader")
 # Set in production, where the reader logs in over TCP; the private cluster trusts its socket.
