@@ -18,7 +18,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eurbanisme.settings")
 # around every middleware (~9 ms a request here); run as WSGI in a pool of threads (a2wsgi, with
 # the fewer hops of eurbanisme.bridge), a request makes one hop (bench/RESULTS.md, the rush).
 # EU_DJANGO_THREADS=0 restores Django's ASGI handler.
-DJANGO_THREADS = int(os.environ.get("EU_DJANGO_THREADS", "8"))
+# Three threads: a process runs one thread of Python at a time (the GIL), and the others cover
+# its round trips to PostgreSQL. With eight, requests took turns at the GIL: in the last-day
+# rush a submission spent 109-118 ms in its thread at p50 and 226-300 ms at p99, against 40-47
+# and 79-93 ms with three, and a finished response waited up to 118 ms (p99) for the event loop
+# to send it, against 28 (bench/RESULTS.md, run 6). A deployment whose long exports hold
+# threads may want more.
+DJANGO_THREADS = int(os.environ.get("EU_DJANGO_THREADS", "3"))
 if DJANGO_THREADS:
     django_app = Bridge(get_wsgi_application(), workers=DJANGO_THREADS)
 else:
