@@ -282,6 +282,42 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
 
+def _plot(log: list, path: str, summary: str) -> None:
+    """Each submission's latency at the time it was sent, and the submissions answered a second:
+    whether the tail is spread over the run or comes in bursts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(10, 6), sharex=True, height_ratios=(3, 1), layout="constrained"
+    )
+    for pdf, colour, label in (
+        (False, "tab:blue", "without a file"),
+        (True, "tab:orange", "with a 20 KB PDF"),
+    ):
+        mine = [(start, latency) for i, start, latency, _ in log if (i % 5 == 0) == pdf]
+        starts = [start for start, _ in mine]
+        top.scatter(
+            starts, [1000 * lat for _, lat in mine], s=2, alpha=0.4, color=colour, label=label
+        )
+    for q, style in ((50, "--"), (99, ":")):
+        value = _pct([latency for _, _, latency, _ in log], q)
+        top.axhline(
+            value, color="black", linestyle=style, linewidth=1, label=f"p{q} {value:.0f} ms"
+        )
+    top.axhline(500, color="tab:red", linewidth=1, label="target p99 500 ms")
+    top.set_ylabel("latency (ms)")
+    top.set_title(f"Last-day rush: {summary}")
+    top.legend(loc="upper right", markerscale=4)
+    seconds = [int(start + latency) for _, start, latency, status in log if status == 201]
+    bottom.hist(seconds, bins=range(0, max(seconds) + 2), color="tab:green")
+    bottom.set_ylabel("201 a second")
+    bottom.set_xlabel("seconds into the rush")
+    fig.savefig(path, dpi=110)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--citizens", type=int, default=50)
@@ -393,6 +429,8 @@ def main() -> None:
     if args.dump:
         with open(args.dump, "w") as out:
             json.dump([(*each, each[0] % 5 == 0) for each in log], out)
+    if args.plot:
+        _plot(log, args.plot, f"{rps:.1f} accepted/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms")
     print(f"ratio to baseline: throughput {rps / base_rps:.3f}x, p50 {p50 / base_p50:.1f}x")
     print(f"statuses: {dict(sorted(statuses.items()))}")
     print(f"connections per uvicorn worker, 2 s in: {split}")
