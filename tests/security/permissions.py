@@ -543,6 +543,13 @@ OGC_RULES = [
         everyone(200),
     ),
     Rule(
+        "/collections/{collection_id}/items",
+        "GET",
+        "/ogc/collections/prescriptions/items?f=json&limit=2",
+        everyone(200),
+        note="the same endpoint, tried first for ids without '/' (publish.ogc.mount)",
+    ),
+    Rule(
         "/collections/{collection_id:path}/items",
         "POST",
         "/ogc/collections/zones/items?f=json&limit=2",
