@@ -334,6 +334,7 @@ def main() -> None:
         "--dump",
         help="write each submission (i, start s, latency s, status, pdf) to this JSON file",
     )
+    parser.add_argument("--plot", help="draw each submission's latency over the run to this PNG")
     parser.add_argument(
         "--pool",
         type=int,
