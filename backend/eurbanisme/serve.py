@@ -178,6 +178,9 @@ class Acceptor:
         if self.timer is not None:
             self.timer.cancel()
 
+    async def wait_closed(self) -> None:
+        """Nothing to wait for: uvicorn waits for the connections themselves."""
+
 
 class BalancedServer(Server):
     """uvicorn's server, accepting through an Acceptor instead of an asyncio server."""

@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -112,15 +111,29 @@ def _serve(port: int, workers: int, pool: int) -> subprocess.Popen:
         env=env,
     )
     # The workers import every view before they answer: more than a minute on a busy machine.
+    # Until every worker accepts, the one that does takes every connection: wait for all.
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-            return server
+            if min(asyncio.run(_held(server, port, 4 * workers))) > 0:
+                return server
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.5)
     server.kill()
     raise RuntimeError("the server did not start")
+
+
+async def _held(server: subprocess.Popen, port: int, connections: int) -> list[int]:
+    """Open `connections` keep-alive connections, each answered once, and count each worker's."""
+    opened = [await asyncio.open_connection("127.0.0.1", port) for _ in range(connections)]
+    try:
+        request = _get(port, "/healthz")
+        await asyncio.gather(*(_fetch(reader, writer, request) for reader, writer in opened))
+        return (await _split(server, port, wait=0))[1:]  # [0]: the resource tracker
+    finally:
+        for _, writer in opened:
+            writer.close()
 
 
 def _cpu_seconds(server: subprocess.Popen) -> tuple[float, float]:
@@ -222,13 +235,14 @@ async def _users(
     return latencies, statuses
 
 
-async def _split(server: subprocess.Popen, port: int) -> list[int]:
-    """How the kernel spread the clients' keep-alive connections over the uvicorn workers.
+async def _split(server: subprocess.Popen, port: int, wait: float = 2) -> list[int]:
+    """How the clients' keep-alive connections are spread over the uvicorn workers (and the
+    resource tracker, which holds none).
 
     Each connection stays with the worker that accepted it, so an uneven split loads one
     worker more than the other for the whole run: a source of the tail, not of the mean.
     """
-    await asyncio.sleep(2)
+    await asyncio.sleep(wait)
     counts = []
     for worker in psutil.Process(server.pid).children():
         connections = worker.net_connections(kind="tcp")

@@ -29,10 +29,12 @@ def _serve(port: int, env: dict, **kwargs) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def served(test_db_name):
+def served(test_db_name, tmp_path_factory):
     port = _free_port()
     env = dict(os.environ, PGDATABASE=test_db_name, EU_DB_POOL_SIZE="2")
-    server = _serve(port, env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    server = _serve(port, env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    server.log = log
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         workers = psutil.Process(server.pid).children()
@@ -77,3 +79,13 @@ def test_a_second_server_on_the_same_port_is_refused(served):
     out, err = second.communicate(timeout=60)
     assert second.returncode == 1
     assert f"Port {port} on 127.0.0.1 is already in use" in err
+
+
+def test_the_server_stops_cleanly(served):
+    # Last in the module: it stops the server.
+    server, _, _ = served
+    server.terminate()
+    assert server.wait(timeout=60) == 0
+    log = server.log.read_text()
+    assert "Traceback" not in log and "Error" not in log, log[-2000:]
+    assert "Shutting down" in log and "Stopping parent process" in log
