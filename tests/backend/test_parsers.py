@@ -126,4 +126,3 @@ def test_a_file_does_not_count_in_the_fields_size(settings):
 def test_a_malformed_form_is_a_clear_400(body, content_type, message):
     with pytest.raises(ParseError, match=message):
         _ours(body, content_type)
-
