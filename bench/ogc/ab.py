@@ -6,10 +6,13 @@ figure of a round is measured under the same load. Medians and ratios to the raw
     # e.g. the previous commit's code on 8161 and the working tree's on 8162, both on the
     # benchmark database (PGDATABASE=eurbanisme_bench_ogc, same EU_PUBLIC_URL), then:
     flock /tmp/eu-bench.lock .venv/bin/python bench/ogc/ab.py 8161,8162 --rounds 400
+    # with the HTTP floor too (bench/ogc/floor.py, started on 8124 with EU_BENCH_BBOX):
+    flock /tmp/eu-bench.lock .venv/bin/python bench/ogc/ab.py 8161 --floor 8124 --rounds 400
 
-The cases, their raw SQL and the client (urllib, a new connection a request) are bench.py's.
-`--paired` in bench.py does the same for one server with 15 rounds a case, right after starting
-it; many rounds against warm servers separate a change of ~0.3 ms from the machine's noise.
+The cases, their raw SQL and the client (a connection kept open per server, or a new one a
+request with `--new-connections`) are bench.py's. bench.py pairs each request with the raw query
+too, for --repeat rounds right after starting a server; many rounds against warm servers
+separate a change of ~0.3 ms from the machine's noise.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ def main() -> int:
     parser.add_argument("--db", default="eurbanisme_bench_ogc")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--cases", default=DEFAULT_CASES, help=f"default: {DEFAULT_CASES}")
+    parser.add_argument("--new-connections", action="store_true")
+    parser.add_argument("--floor", help="port of a running floor.py, timed as one more server")
     args = parser.parse_args()
     pghost, pgport = os.environ.get("PGHOST", ""), os.environ.get("PGPORT", "5432")
     reader = f"dbname={args.db} user=eurbanisme_reader host={pghost} port={pgport}"
@@ -45,12 +50,20 @@ def main() -> int:
     ).fetchone()
     bbox = [round(lon - 0.01, 5), round(lat - 0.01, 5), round(lon + 0.01, 5), round(lat + 0.01, 5)]
     ports = args.ports.split(",")
+    if args.floor:
+        ports.append(args.floor)
+    clients = {p: bench.Client(f"http://127.0.0.1:{p}", args.new_connections) for p in ports}
     for case in args.cases.split(","):
         # `numberMatched exact` is timed against the same count as `numberMatched`.
         query, params = bench.raw_sql_cases(bbox)[case.replace(" exact", "")]
         path = f"/ogc/collections/zones/items?{urlencode(bench.http_cases(bbox)[case])}"
         calls = [("SQL", lambda q=query, p=params: conn.execute(q, p).fetchall())]
-        calls += [(p, lambda u=f"http://127.0.0.1:{p}{path}": bench.fetch(u)) for p in ports]
+        paths = {p: path for p in ports}
+        if args.floor:
+            paths[args.floor] = f"/?{urlencode({'case': case.replace(' exact', '')})}"
+        calls += [
+            (p, lambda u=f"http://127.0.0.1:{p}{paths[p]}", c=clients[p]: c.get(u)) for p in ports
+        ]
         for _ in range(5):
             for _, call in calls:
                 call()

@@ -4,14 +4,20 @@
 
 Needs a database with >= 200,000 zones (bench/ogc/README.md) and var/benchenv holding tipg and
 pygeoapi (bench/tiles/requirements.txt; `make bench-ogc` creates it). Starts every server itself
-(ours on 8121, pygeoapi 8122, tipg 8123), runs each case sequentially (warm-up, then --repeat
-timed requests), and prints p50/p95 per server and case, each as a ratio to the same query in raw
-SQL (`json_agg(ST_AsGeoJSON(...))`, through the read-only role), then a full `ogr2ogr` download.
+(ours on 8121, pygeoapi 8122, tipg 8123, and the HTTP floor, floor.py, on 8124), runs each case
+sequentially (warm-up, then --repeat timed requests, each followed by the same query in raw SQL),
+and prints p50/p95 per server and case, each as a ratio to the same query in raw SQL
+(`json_agg(ST_AsGeoJSON(...))`, through the read-only role), then a full `ogr2ogr` download.
+
+The client keeps its connection to a server open, as GDAL's OAPIF driver (libcurl) and QGIS do,
+and as the raw SQL's client keeps its database session; `--new-connections` opens one for every
+request instead (urllib, as OWSLib does).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import signal
@@ -23,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import psycopg
 
@@ -131,6 +137,41 @@ def fetch(url: str) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
+class Client:
+    """GET requests to one server, over one connection kept open (HTTP/1.1 keep-alive), or over a
+    new connection each (`new_connections`, urllib)."""
+
+    def __init__(self, base_url: str, new_connections: bool = False) -> None:
+        split = urlsplit(base_url)
+        self.host, self.port = split.hostname, split.port
+        self.new_connections = new_connections
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, url: str) -> tuple[int, bytes]:
+        if self.new_connections:
+            return fetch(url)
+        split = urlsplit(url)
+        target = f"{split.path}?{split.query}" if split.query else split.path
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            try:
+                self.conn.request("GET", target)
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.HTTPException, ConnectionError):
+                # A server may close a kept connection between requests: a GET is sent again once.
+                self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 def start(cmd: list[str], env: dict, cwd: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         cmd,
@@ -223,7 +264,7 @@ def pygeoapi_config(path: Path, db: str, pghost: str, pgport: str, port: int) ->
     return config
 
 
-def servers(args, logs: Path, pghost: str, pgport: str) -> dict[str, dict]:
+def servers(args, logs: Path, pghost: str, pgport: str, bbox: list[float]) -> dict[str, dict]:
     """How to start each server and where its zones collection is."""
     config = logs / "pygeoapi.json"
     pygeoapi_config(config, args.db, pghost, pgport, 8122)
@@ -288,6 +329,20 @@ def servers(args, logs: Path, pghost: str, pgport: str) -> dict[str, dict]:
             "base": "http://127.0.0.1:8123",
             "collection": "bench.zones_ogc",
         },
+        "floor": {
+            "cmd": [
+                str(ROOT / ".venv/bin/uvicorn"),
+                "--app-dir",
+                "bench/ogc",
+                "floor:app",
+                "--port",
+                "8124",
+                *quiet,
+            ],
+            "env": {"PGDATABASE": args.db, "EU_BENCH_BBOX": ",".join(map(str, bbox))},
+            "base": "http://127.0.0.1:8124",
+            "ready": "http://127.0.0.1:8124/?case=items",
+        },
     }
 
 
@@ -296,6 +351,8 @@ def check(name: str, case: str, status: int, body: bytes) -> str:
     if status != 200:
         return f"HTTP {status}: {body[:120]!r}"
     doc = json.loads(body)
+    if isinstance(doc, list):  # the floor sends the raw query's array of features
+        doc = {"features": doc}
     if case == "crs 26191" and doc.get("features"):
         x = doc["features"][0]["geometry"]["coordinates"]
         while isinstance(x[0], list):
@@ -354,14 +411,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="eurbanisme_bench_ogc")
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--servers", default="ours,pygeoapi,tipg")
+    parser.add_argument("--servers", default="ours,pygeoapi,tipg,floor")
     parser.add_argument("--download-timeout", type=float, default=400)
     parser.add_argument("--no-download", action="store_true")
     parser.add_argument(
         "--paired",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time each case's raw SQL query alternately with the server's requests, so that a "
+        "ratio compares two measurements under the same load (this machine is shared)",
+    )
+    parser.add_argument(
+        "--new-connections",
         action="store_true",
-        help="also time each case's raw SQL query alternately with the server's requests, so "
-        "that a ratio compares two measurements under the same load (this machine is shared)",
+        help="a new HTTP connection for every request (urllib) instead of one kept open",
     )
     args = parser.parse_args()
     pghost, pgport = os.environ.get("PGHOST", ""), os.environ.get("PGPORT", "5432")
@@ -375,8 +438,17 @@ def main() -> int:
             "FROM publish.zones) s"
         ).fetchone()
     bbox = [round(lon - 0.01, 5), round(lat - 0.01, 5), round(lon + 0.01, 5), round(lat + 0.01, 5)]
-    print(f"{zones} published zones in {args.db}; bbox case {bbox}")
-    results: dict = {"zones": zones, "bbox": bbox, "sql": {}, "servers": {}}
+    client_kind = "one kept-alive connection"
+    if args.new_connections:
+        client_kind = "a new connection a request"
+    print(f"{zones} published zones in {args.db}; bbox case {bbox}; HTTP: {client_kind}")
+    results: dict = {
+        "zones": zones,
+        "bbox": bbox,
+        "client": client_kind,
+        "sql": {},
+        "servers": {},
+    }
     # Kept open: --paired times the raw SQL again, alternately with the servers' requests.
     conn = psycopg.connect(reader, autocommit=True)
     for case, (query, params) in raw_sql_cases(bbox).items():
@@ -385,19 +457,25 @@ def main() -> int:
         )
         print(f"  raw SQL  {case:20} p50 {results['sql'][case]['p50']:8.1f} ms")
     logs = Path(tempfile.mkdtemp(prefix="bench-ogc-"))
-    spec = servers(args, logs, pghost, pgport)
+    spec = servers(args, logs, pghost, pgport, bbox)
     for name in args.servers.split(","):
         server = spec[name]
         proc = start(server["cmd"], server["env"], ROOT, logs / f"{name}.log")
         figures: dict = {}
+        client = Client(server["base"], args.new_connections)
         try:
-            items = f"{server['base']}/collections/{server['collection']}/items"
-            wait_http(f"{server['base']}/collections", proc)
+            items = f"{server['base']}/collections/{server.get('collection')}/items"
+            wait_http(server.get("ready", f"{server['base']}/collections"), proc)
             for case, params in http_cases(bbox).items():
-                params = dict(params, **server.get("params", {}).get(case, {}))
-                url = f"{items}?{urlencode(params)}"
+                if name == "floor":
+                    if case not in raw_sql_cases(bbox):
+                        continue
+                    url = f"{server['base']}/?{urlencode({'case': case})}"
+                else:
+                    params = dict(params, **server.get("params", {}).get(case, {}))
+                    url = f"{items}?{urlencode(params)}"
                 t0 = time.perf_counter()
-                status, body = fetch(url)
+                status, body = client.get(url)
                 cold = (time.perf_counter() - t0) * 1000
                 verdict = check(name, case, status, body)
                 figures[case] = {"verdict": verdict, "first": cold}
@@ -406,23 +484,29 @@ def main() -> int:
                     if args.paired and sql_case:
                         query, qparams = sql_case
                         stats, sql_stats = timed_pair(
-                            lambda u=url: fetch(u),
+                            lambda u=url, c=client: c.get(u),
                             lambda q=query, p=qparams: conn.execute(q, p).fetchall(),
                             args.repeat,
                         )
                         figures[case].update(stats, sql_paired=sql_stats)
                     else:
-                        figures[case].update(timed(lambda u=url: fetch(u), args.repeat))
+                        figures[case].update(timed(lambda u=url, c=client: c.get(u), args.repeat))
                     if case.startswith("numberMatched"):
                         doc = json.loads(body)
                         figures[case]["numberMatched"] = doc["numberMatched"]
                         figures[case]["estimated"] = bool(doc.get("numberMatchedEstimated"))
-                shown = f"p50 {figures[case]['p50']:8.1f} ms" if "p50" in figures[case] else verdict
+                shown = verdict
+                if "p50" in figures[case]:
+                    shown = f"p50 {figures[case]['p50']:8.2f} ms"
+                    if "sql_paired" in figures[case]:
+                        paired = figures[case]["sql_paired"]["p50"]
+                        shown += f", raw SQL {paired:.2f} ms: {figures[case]['p50'] / paired:.2f}×"
                 print(f"  {name:8} {case:20} {shown}")
-            if not args.no_download:
+            if not args.no_download and name != "floor":
                 figures["download"] = download(server, logs / f"{name}.gpkg", args.download_timeout)
                 print(f"  {name:8} ogr2ogr download     {figures['download']}")
         finally:
+            client.close()
             stop(proc)
         results["servers"][name] = figures
     conn.close()
