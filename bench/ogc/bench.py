@@ -152,19 +152,19 @@ class Client:
             return fetch(url)
         split = urlsplit(url)
         target = f"{split.path}?{split.query}" if split.query else split.path
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
-            try:
-                self.conn.request("GET", target)
-                resp = self.conn.getresponse()
-                return resp.status, resp.read()
-            except (http.client.HTTPException, ConnectionError):
-                # A server may close a kept connection between requests: a GET is sent again once.
-                self.close()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._get(target)
+        except (http.client.HTTPException, ConnectionError):
+            # A server may close a kept connection between requests: a GET is sent again once.
+            self.close()
+            return self._get(target)
+
+    def _get(self, target: str) -> tuple[int, bytes]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        self.conn.request("GET", target)
+        resp = self.conn.getresponse()
+        return resp.status, resp.read()
 
     def close(self) -> None:
         if self.conn is not None:
