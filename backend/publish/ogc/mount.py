@@ -6,9 +6,10 @@
 - `/ogc/files/...` serves the files of the Records catalogue, and only those (`files`).
 - CQL2 text and JSON in `filter` (pygeoapi 0.21 parses ECQL only and refuses
   `filter-lang=cql2-text`): the filter is checked here first, so a malformed one gets a 400 that
-  says what is wrong, and pygeoapi's parser is pointed at ours (`parse_filter`). The tree parsed
-  by the check is handed to that parser (`_handed`), so a filter is parsed once a request
-  (~0.26 ms for a short CQL2 text filter).
+  says what is wrong, and pygeoapi's parser is pointed at ours (`parse_filter`). Parsed filters
+  are kept by their text, so the check and pygeoapi share one parse, and a client paging through
+  a filtered query (every `next` link repeats the filter) parses it once (~0.26 ms for a short
+  CQL2 text filter).
 - Processes: asynchronous jobs (`jobs.JobManager`) may be listed and read by anyone, but not
   dismissed (DELETE /ogc/jobs/{id} is refused: jobs carry no owner to check), and a synchronous
   answer carries no Location (pygeoapi adds one to a job that was never kept).
@@ -32,8 +33,6 @@ import json
 import logging
 import os
 import re
-import threading
-from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
 
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
@@ -99,29 +98,23 @@ CONFORMANCE_PROCESSES = [
 ]
 
 
-# Filters parsed by the mount's check, by their text, until pygeoapi's handler asks for the same
-# text (`parse_filter`): the check runs on the event loop and the handler in a thread, which
-# share nothing else a request. An entry is taken once; the few that no handler takes (the
-# request failed before its filter was read) are dropped oldest first.
-_handed: OrderedDict = OrderedDict()
-_handed_lock = threading.Lock()
-HANDED_MAX = 64
-
-
-def _hand_over(text: str, tree) -> None:
-    with _handed_lock:
-        _handed[text] = tree
-        _handed.move_to_end(text)
-        while len(_handed) > HANDED_MAX:
-            _handed.popitem(last=False)
+# Parsed filters kept, by their text. A tree is shared by every request that sends the same
+# text, which is safe because nothing changes a tree: pygeoapi deep-copies it before setting its
+# CRS and geometry name (`modify_pygeofilter`), and our translation to SQL (`cql.ToSql`) only
+# reads it. A longer text (a large polygon) is parsed each time, so the cache stays small.
+PARSED_MAX = 256
+PARSED_TEXT_MAX = 4096
 
 
 def parse_filter(text: str):
     """A CQL2 filter (text, or JSON when it starts with `{`) as a pygeofilter AST; ECQL too."""
-    with _handed_lock:
-        tree = _handed.pop(text, None)
-    if tree is not None:
-        return tree
+    if len(text) > PARSED_TEXT_MAX:
+        return _parse_filter(text)
+    return _parse_kept(text)
+
+
+@functools.lru_cache(maxsize=PARSED_MAX)
+def _parse_kept(text: str):
     return _parse_filter(text)
 
 
@@ -144,14 +137,11 @@ def check_filter(params: dict[str, str]) -> str | None:
     text = params["filter"]
     is_json = (lang or "").endswith("json") or text.lstrip().startswith("{")
     try:
-        if is_json:
-            tree = parse_cql2_json(json.loads(text))
-            # pygeoapi's handler asks parse_filter for the same text, which reads it as this
-            # same JSON only when it starts with `{` (else as CQL2 text, as before).
-            if text.strip().startswith("{"):
-                _hand_over(text, tree)
+        if is_json and not text.strip().startswith("{"):
+            # parse_filter, which pygeoapi's handler calls, would read it as CQL2 text.
+            parse_cql2_json(json.loads(text))
         else:
-            _hand_over(text, _parse_filter(text))
+            parse_filter(text)
     except Exception as err:  # noqa: BLE001 - the parsers raise many kinds; all mean "bad input"
         detail = " ".join(str(err).split())[:MAX_DETAIL]
         return ERR_FILTER.format(lang="CQL2 JSON" if is_json else "CQL2 text", detail=detail)
