@@ -283,7 +283,19 @@ def test_a_kept_tree_is_not_changed_by_the_requests_that_use_it(items_loaded):
     pages = [get_json(f"{items_loaded}/collections/equipment/items", **params) for _ in range(3)]
     assert point["id"] in {f["id"] for f in pages[0]["features"]}
     assert all(p["features"] == pages[0]["features"] for p in pages)
-    assert mount.parse_filter(text) == mount._parse_filter(text)  # still in EPSG:3857
+    tree = mount.parse_filter(text)
+    assert tree == mount._parse_filter(text)  # still in EPSG:3857
+    # pygeoapi's copy in the storage CRS is made once and kept for that tree and filter-crs.
+    import pygeoapi.api.itemtypes as itemtypes
+
+    def copies():
+        return [v for t, v in itemtypes.modify_pygeofilter.kept.values() if t is tree]
+
+    assert len(copies()) == 1 and copies()[0] != tree
+    # The same text read in the default CRS (CRS84) is another copy: metres taken as degrees.
+    del params["filter-crs"]
+    elsewhere = get_json(f"{items_loaded}/collections/equipment/items", **params)
+    assert elsewhere["features"] == [] and len(copies()) == 2
 
 
 def test_a_long_filter_is_parsed_each_time_and_not_kept():
